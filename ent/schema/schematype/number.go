@@ -1,0 +1,48 @@
+package schematype
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"helpdesk/ent/internal"
+)
+
+// NumberPrefix starts every ticket number.
+const NumberPrefix = "HD-"
+
+// ticketIDBase is the first ID of the tickets table: IDs are globally unique
+// across tables (each table owns a range), so a ticket's number is its
+// position in that range — short, stable and never reused.
+var ticketIDBase = func() int {
+	var starts map[string]int
+	if err := json.Unmarshal([]byte(internal.IncrementStarts), &starts); err != nil {
+		panic(fmt.Sprintf("schematype: reading ID ranges: %v", err))
+	}
+	base, ok := starts["tickets"]
+	if !ok {
+		panic("schematype: no ID range for tickets")
+	}
+	return base
+}()
+
+// TicketNumber is the human-friendly number of the ticket with this ID,
+// e.g. HD-000042.
+func TicketNumber(id int) string {
+	return fmt.Sprintf("%s%06d", NumberPrefix, id-ticketIDBase)
+}
+
+// TicketIDFromNumber returns the ID of the ticket with this number. It
+// accepts any letter case, an optional '#', and missing leading zeros.
+func TicketIDFromNumber(number string) (int, bool) {
+	s := strings.TrimPrefix(strings.TrimSpace(number), "#")
+	if len(s) <= len(NumberPrefix) || !strings.EqualFold(s[:len(NumberPrefix)], NumberPrefix) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[len(NumberPrefix):])
+	if err != nil || n <= 0 || n >= 1<<32 {
+		return 0, false
+	}
+	return ticketIDBase + n, true
+}

@@ -1,0 +1,76 @@
+package graph
+
+import (
+	"context"
+
+	"helpdesk/ent"
+	"helpdesk/ent/schema/schematype"
+	"helpdesk/graph/model"
+	"helpdesk/internal/bizhours"
+	"helpdesk/internal/sla"
+)
+
+// db is the client of the request: the mutation's transaction (opened by
+// entgql.Transactioner) or the plain client for queries.
+func (r *Resolver) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return r.Client
+}
+
+// act moves a ticket by a lifecycle action; the ticket's hooks check the
+// action, record it and tell the workflow.
+func (r *Resolver) act(ctx context.Context, id int, a schematype.Action, reason string) (*ent.Ticket, error) {
+	ctx = schematype.WithChangeNote(ctx, schematype.ChangeNote{Action: &a, Reason: reason})
+	return r.db(ctx).Ticket.UpdateOneID(id).SetStatus(a.To).Save(ctx)
+}
+
+// values turns the list of pointers gqlgen builds into values.
+func values[T any](in []*T) []T {
+	out := make([]T, 0, len(in))
+	for _, p := range in {
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+// policyFields sets a policy mutation from the API's input; omitted
+// optional fields keep their defaults (create) or become them (update).
+func policyFields[M interface {
+	SetName(string) M
+	SetTimezone(string) M
+	SetAlwaysOpen(bool) M
+	SetOpeningHours([]bizhours.OpeningHours) M
+	SetHolidays([]string) M
+	SetTargets([]schematype.SLATarget) M
+	SetWarningPercent(int) M
+	SetReminderSeconds(int) M
+	SetAutoCloseSeconds(int) M
+	SetReopenWindowSeconds(int) M
+}](m M, in model.CreateSLAPolicyInput) M {
+	hours := values(in.OpeningHours)
+	if in.OpeningHours == nil {
+		hours = bizhours.DefaultOpeningHours()
+	}
+	holidays := in.Holidays
+	if holidays == nil {
+		holidays = []string{}
+	}
+	m.SetName(in.Name).SetTimezone(in.Timezone).SetAlwaysOpen(in.AlwaysOpen != nil && *in.AlwaysOpen).
+		SetOpeningHours(hours).SetHolidays(holidays).SetTargets(values(in.Targets)).
+		SetWarningPercent(orDefault(in.WarningPercent, sla.DefaultWarningPercent)).
+		SetReminderSeconds(orDefault(in.ReminderSeconds, sla.DefaultReminderSeconds)).
+		SetAutoCloseSeconds(orDefault(in.AutoCloseSeconds, sla.DefaultAutoCloseSeconds)).
+		SetReopenWindowSeconds(orDefault(in.ReopenWindowSeconds, sla.DefaultReopenWindowSeconds))
+	return m
+}
+
+func orDefault(p *int, d int) int {
+	if p != nil {
+		return *p
+	}
+	return d
+}

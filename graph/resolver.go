@@ -1,0 +1,15 @@
+// Package graph is the GraphQL layer: the hand-written schema.graphql, the
+// ent.graphql that entgql generates, and thin resolvers that hand every
+// rule to the data model (ent privacy and hooks) or the workflows.
+package graph
+
+//go:generate go run github.com/99designs/gqlgen
+
+import (
+	"helpdesk/ent"
+)
+
+// Resolver is the root resolver; it holds the dependencies resolvers share.
+type Resolver struct {
+	Client *ent.Client
+}

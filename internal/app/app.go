@@ -1,0 +1,197 @@
+// Package app wires the parts of helpdesk into the processes the binary
+// runs: everything in one process (the zero-set-up default), the API alone,
+// or the worker alone (for scale-out on PostgreSQL and a Temporal cluster).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"helpdesk/internal/auth"
+	"helpdesk/internal/config"
+	"helpdesk/internal/embeddedtemporal"
+	"helpdesk/internal/server"
+	"helpdesk/internal/store"
+	"helpdesk/workflows"
+)
+
+// Role is what a process runs.
+type Role int
+
+// The roles.
+const (
+	// RoleAll runs the API, the worker and the outbox dispatcher.
+	RoleAll Role = iota
+	// RoleAPI serves HTTP (and dispatches the outbox).
+	RoleAPI
+	// RoleWorker runs ticket workflows (and dispatches the outbox).
+	RoleWorker
+)
+
+func (r Role) String() string {
+	return [...]string{"serve", "api", "worker"}[r]
+}
+
+// shutdownGrace is how long in-flight requests may take to finish after a
+// stop signal.
+const shutdownGrace = 20 * time.Second
+
+// Deps are the opened dependencies of a process.
+type Deps struct {
+	DB       *store.DB
+	Temporal client.Client
+	embedded *embeddedtemporal.Server
+}
+
+// Close releases the dependencies.
+func (d *Deps) Close() {
+	if d.Temporal != nil {
+		d.Temporal.Close()
+	}
+	if d.embedded != nil {
+		_ = d.embedded.Stop()
+	}
+	if d.DB != nil {
+		_ = d.DB.Close()
+	}
+}
+
+// Open opens the database (migrating it) and Temporal — the embedded
+// server when cfg.TemporalAddress is empty.
+func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*Deps, error) {
+	d := &Deps{}
+	ok := false
+	defer func() {
+		if !ok {
+			d.Close()
+		}
+	}()
+	if cfg.DatabaseURL == "" {
+		log.Info("opening the embedded database", "file", filepath.Join(cfg.DataDir, "helpdesk.db"))
+	} else {
+		log.Info("connecting to PostgreSQL")
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	d.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.AdminToken != "" {
+		if err := auth.BootstrapAdmin(ctx, db.Client, cfg.AdminToken); err != nil {
+			return nil, err
+		}
+	}
+	addr := cfg.TemporalAddress
+	if addr == "" {
+		if role != RoleAll {
+			return nil, fmt.Errorf("app: helpdesk %s runs beside other processes and needs a shared Temporal: set TEMPORAL_ADDRESS (the in-process server is for `helpdesk serve`)", role)
+		}
+		dir := filepath.Join(cfg.DataDir, "temporal")
+		log.Info("starting the in-process Temporal server (the first start creates its database; a few seconds)", "dir", dir)
+		srv, err := embeddedtemporal.Start(ctx, embeddedtemporal.Options{DataDir: dir, Namespace: cfg.TemporalNamespace, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		d.embedded = srv
+		addr = srv.FrontendAddr()
+		log.Info("in-process Temporal server ready", "address", addr, "namespace", cfg.TemporalNamespace)
+	}
+	// A lazy client lets the API start and take changes while Temporal is
+	// unreachable: the outbox delivers them once it is back.
+	tc, err := client.NewLazyClient(client.Options{
+		HostPort: addr, Namespace: cfg.TemporalNamespace,
+		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-client")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: TEMPORAL_ADDRESS=%s: %w", addr, err)
+	}
+	d.Temporal = tc
+	ok = true
+	return d, nil
+}
+
+// Run runs role until ctx is done, then shuts down gracefully.
+func Run(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) error {
+	deps, err := Open(ctx, cfg, role, log)
+	if err != nil {
+		return err
+	}
+	defer deps.Close()
+	return Serve(ctx, cfg, role, deps, log)
+}
+
+// Serve runs role on opened dependencies until ctx is done.
+func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *slog.Logger) error {
+	disp := &workflows.Dispatcher{DB: deps.DB.Client, Temporal: deps.Temporal, Logger: log.With("component", "outbox")}
+	if deps.DB.Dialect == dialect.Postgres {
+		disp.Lock = workflows.PostgresLock(deps.DB.SQL)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() { defer wg.Done(); disp.Run(ctx) }()
+
+	if role == RoleAll || role == RoleWorker {
+		w := workflows.NewWorker(deps.Temporal, worker.Options{})
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("app: starting the worker: %w", err)
+		}
+		defer w.Stop()
+		log.Info("worker started", "taskQueue", workflows.TaskQueue)
+	}
+	if role == RoleWorker {
+		<-ctx.Done()
+		return nil
+	}
+
+	handler := server.New(server.Options{
+		Client: deps.DB.Client, Logger: log, RateLimit: cfg.RateLimit,
+		AfterMutation: disp.Kick,
+		Ready: func(ctx context.Context) error {
+			if err := deps.DB.Ping(ctx); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if _, err := deps.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+				return fmt.Errorf("temporal: %w", err)
+			}
+			return nil
+		},
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("app: HELPDESK_ADDR=%s: %w (is another helpdesk running? set HELPDESK_ADDR to another port)", cfg.Addr, err)
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("helpdesk is ready", "graphiql", "http://"+ln.Addr().String()+"/", "graphql", "http://"+ln.Addr().String()+"/graphql")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "grace", shutdownGrace)
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer scancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

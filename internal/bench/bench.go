@@ -1,0 +1,493 @@
+// Package bench drives a running helpdesk server through its GraphQL API
+// and measures the latency and throughput of a typical portal mix: opening
+// tickets, looking one up by number and reading the newest page of tickets.
+//
+// Run first prepares, through the API and with an ADMIN agent's token, an
+// organization of its own with a service, a MASTER contact, an agent, one
+// contact token per client and a few dozen seed tickets. It then starts
+// Config.Clients clients, each looping over the measured operations with
+// its own contact token until Config.Duration has passed or the context is
+// done, and returns a Report. Preparation is not measured.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// requestTimeout bounds each measured request, so that a stalled server
+	// cannot hold a client past the end of the run by more than this.
+	requestTimeout = 10 * time.Second
+	// errorBackoff is a client's pause after a failed request, so that a
+	// server refusing everything (down, rate-limiting) is not hammered in a
+	// tight loop that would only measure how fast it can say no.
+	errorBackoff = 10 * time.Millisecond
+	// maxErrorSamples is how many distinct error messages a report keeps.
+	maxErrorSamples = 5
+)
+
+// Names of the measured operations, in the order each client runs them.
+const (
+	OpCreateTicket   = "createTicket"
+	OpTicketByNumber = "ticketByNumber"
+	OpTicketsPage    = "ticketsPage"
+)
+
+// opNames lists the measured operations in the order clients cycle through
+// them; an operation's index here identifies it inside the package.
+var opNames = [...]string{OpCreateTicket, OpTicketByNumber, OpTicketsPage}
+
+const numOps = len(opNames)
+
+// Config configures one bench run.
+type Config struct {
+	// Addr is the server's base URL, e.g. http://127.0.0.1:8080; the
+	// GraphQL endpoint is Addr + "/graphql" unless Addr already ends so.
+	Addr string
+	// Token is an ADMIN agent's token, used to prepare the run.
+	Token string
+	// Clients is the number of concurrent clients, each with its own
+	// contact token.
+	Clients int
+	// Duration is how long the measured phase lasts.
+	Duration time.Duration
+	// Progress receives a line a second during the measured phase and a few
+	// lines about preparation; nil: none.
+	Progress io.Writer
+	// HTTPClient sends the requests; nil: a client whose transport keeps
+	// enough idle connections per host for Clients concurrent requests.
+	HTTPClient *http.Client
+}
+
+// Report is the result of a run. Only Operations is part of its JSON form.
+type Report struct {
+	// Operations maps each measured operation's name to its statistics.
+	Operations map[string]OpStats `json:"operations"`
+
+	// Clients is the number of clients that ran.
+	Clients int `json:"-"`
+	// Measured is the length of the measured phase: Config.Duration, or
+	// less when the context ended it early.
+	Measured time.Duration `json:"-"`
+	// Interrupted reports that the context ended the run before Duration.
+	Interrupted bool `json:"-"`
+	// ErrorSamples are the first distinct errors seen, in order of first
+	// appearance, each with how often it occurred.
+	ErrorSamples []ErrorSample `json:"-"`
+	// RateLimited reports that some requests were refused with
+	// RATE_LIMITED (HTTP 429).
+	RateLimited bool `json:"-"`
+}
+
+// ErrorSample is one distinct error message of a run and its count.
+type ErrorSample struct {
+	// Message is "<operation>: <error>".
+	Message string
+	// Count is how many requests failed with exactly this message.
+	Count int
+}
+
+// OpStats are the statistics of one operation. Latencies are over the
+// successful requests only, in milliseconds.
+type OpStats struct {
+	// Requests is the number of completed requests, successful or not.
+	Requests int `json:"requests"`
+	// Errors is how many of them failed: transport error, non-2xx status,
+	// GraphQL errors, or missing data.
+	Errors int `json:"errors"`
+	// ThroughputPerS is successful requests per measured second.
+	ThroughputPerS float64 `json:"throughput_per_s"`
+	// P50Ms is the median latency.
+	P50Ms float64 `json:"p50_ms"`
+	// P95Ms is the 95th percentile latency.
+	P95Ms float64 `json:"p95_ms"`
+	// P99Ms is the 99th percentile latency.
+	P99Ms float64 `json:"p99_ms"`
+	// MaxMs is the highest latency.
+	MaxMs float64 `json:"max_ms"`
+}
+
+// Run prepares the server, runs the measured phase and returns its report.
+// It returns an error when cfg is invalid or preparation fails. When ctx
+// ends during the measured phase, Run returns the report of the time
+// measured so far, with Interrupted set, and no error.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	endpoint, err := endpointURL(cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = newHTTPClient(cfg.Clients)
+		defer hc.CloseIdleConnections()
+	}
+	c := &gqlClient{http: hc, endpoint: endpoint}
+	logf := func(format string, args ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, format+"\n", args...)
+		}
+	}
+
+	fx, err := prepare(ctx, c, cfg, logf)
+	if err != nil {
+		return nil, err
+	}
+	logf("bench: measuring %d clients for %s", cfg.Clients, cfg.Duration)
+	return measure(ctx, c, cfg, fx), nil
+}
+
+// validate checks the fields Run cannot work without.
+func (cfg Config) validate() error {
+	switch {
+	case cfg.Addr == "":
+		return errors.New("bench: no server address")
+	case cfg.Token == "":
+		return errors.New("bench: no admin token")
+	case cfg.Clients < 1:
+		return fmt.Errorf("bench: clients must be at least 1, got %d", cfg.Clients)
+	case cfg.Duration <= 0:
+		return fmt.Errorf("bench: duration must be positive, got %s", cfg.Duration)
+	}
+	return nil
+}
+
+// newHTTPClient returns the default client of a run with the given number
+// of clients: every client keeps its connection between requests instead of
+// paying a new TCP handshake (and TIME_WAIT socket) when the stock limit of
+// two idle connections per host is exceeded.
+func newHTTPClient(clients int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = clients + 16
+	tr.MaxIdleConnsPerHost = clients + 16
+	tr.IdleConnTimeout = 90 * time.Second
+	// Above every request's own context timeout: a safety net only.
+	return &http.Client{Transport: tr, Timeout: prepareTimeout + 5*time.Second}
+}
+
+// opCounters are the live counts the progress line shows.
+type opCounters [numOps]struct{ requests, errors atomic.Int64 }
+
+// clientResult is what one client measured.
+type clientResult struct {
+	samples [numOps][]time.Duration
+	errors  [numOps]int
+}
+
+// measure runs the clients until cfg.Duration has passed or ctx is done.
+func measure(ctx context.Context, c *gqlClient, cfg Config, fx *fixture) *Report {
+	start := time.Now()
+	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Duration))
+	defer cancel()
+
+	var (
+		counters opCounters
+		errLog   errorLog
+		results  = make([]clientResult, cfg.Clients)
+		wg       sync.WaitGroup
+	)
+	for i := range cfg.Clients {
+		cl := &client{idx: i, c: c, token: fx.contactTokens[i], fx: fx, counters: &counters, errLog: &errLog}
+		wg.Go(func() { results[i] = cl.run(runCtx) })
+	}
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		if cfg.Progress == nil {
+			return
+		}
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case now := <-tick.C:
+				fmt.Fprintln(cfg.Progress, progressLine(now.Sub(start), cfg.Duration, &counters))
+			}
+		}
+	}()
+
+	<-runCtx.Done()
+	measured := time.Since(start)
+	interrupted := ctx.Err() != nil && measured < cfg.Duration
+	measured = min(measured, cfg.Duration)
+	wg.Wait()
+	<-progressDone
+
+	var merged clientResult
+	for _, r := range results {
+		for op := range numOps {
+			merged.samples[op] = append(merged.samples[op], r.samples[op]...)
+			merged.errors[op] += r.errors[op]
+		}
+	}
+	rep := &Report{
+		Operations:  make(map[string]OpStats, numOps),
+		Clients:     cfg.Clients,
+		Measured:    measured,
+		Interrupted: interrupted,
+	}
+	for op, name := range opNames {
+		rep.Operations[name] = computeStats(merged.samples[op], merged.errors[op], measured)
+	}
+	rep.ErrorSamples, rep.RateLimited = errLog.snapshot()
+	return rep
+}
+
+// progressLine formats the line printed once a second, e.g.
+// "bench: 7s/20s  createTicket 812 (0 err)  ticketByNumber 790 (0 err)  ticketsPage 401 (0 err)".
+func progressLine(elapsed, total time.Duration, counters *opCounters) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "bench: %s/%s", elapsed.Truncate(time.Second), total)
+	for op, name := range opNames {
+		fmt.Fprintf(&b, "  %s %d (%d err)", name, counters[op].requests.Load(), counters[op].errors.Load())
+	}
+	return b.String()
+}
+
+// client is one measured client: a loop over the operations with its own
+// contact token.
+type client struct {
+	idx      int
+	c        *gqlClient
+	token    string
+	fx       *fixture
+	counters *opCounters
+	errLog   *errorLog
+	created  int // tickets this client opened
+}
+
+// run loops until ctx is done. A request still in flight when ctx ends is
+// neither counted nor sampled: it was cut short by the end of the run.
+func (cl *client) run(ctx context.Context) clientResult {
+	var res clientResult
+	// Clients start at different operations so that the mix is even at
+	// every instant, not in waves.
+	for i := cl.idx; ctx.Err() == nil; i++ {
+		op := i % numOps
+		latency, err := cl.do(ctx, op)
+		if ctx.Err() != nil {
+			break
+		}
+		cl.counters[op].requests.Add(1)
+		if err != nil {
+			res.errors[op]++
+			cl.counters[op].errors.Add(1)
+			cl.errLog.add(opNames[op], err)
+			sleep(ctx, errorBackoff)
+			continue
+		}
+		res.samples[op] = append(res.samples[op], latency)
+	}
+	return res
+}
+
+// do sends one request of operation op and checks its response.
+func (cl *client) do(ctx context.Context, op int) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	switch opNames[op] {
+	case OpCreateTicket:
+		seq := cl.idx + cl.created
+		cl.created++
+		var out createTicketData
+		latency, err := cl.c.do(ctx, cl.token, createTicketOp, ticketInput(cl.fx.runID, fmt.Sprintf("c%d", cl.idx), seq, cl.fx.serviceID), &out)
+		if err != nil {
+			return 0, err
+		}
+		if out.CreateTicket == nil || out.CreateTicket.Number == "" {
+			return 0, fmt.Errorf("%w: createTicket is null or has no number", errNoData)
+		}
+		cl.fx.numbers.add(out.CreateTicket.Number)
+		return latency, nil
+
+	case OpTicketByNumber:
+		number := cl.fx.numbers.random()
+		var out struct {
+			TicketByNumber *struct {
+				Number string `json:"number"`
+			} `json:"ticketByNumber"`
+		}
+		latency, err := cl.c.do(ctx, cl.token, ticketByNumberOp, map[string]any{"number": number}, &out)
+		if err != nil {
+			return 0, err
+		}
+		if out.TicketByNumber == nil {
+			return 0, fmt.Errorf("%w: ticketByNumber is null for a ticket of this run", errNoData)
+		}
+		if out.TicketByNumber.Number != number {
+			return 0, fmt.Errorf("asked for %s, got %s", number, out.TicketByNumber.Number)
+		}
+		return latency, nil
+
+	case OpTicketsPage:
+		var out struct {
+			Tickets *struct {
+				Edges []*struct {
+					Node *struct {
+						ID string `json:"id"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"tickets"`
+		}
+		latency, err := cl.c.do(ctx, cl.token, ticketsPageOp, nil, &out)
+		if err != nil {
+			return 0, err
+		}
+		if out.Tickets == nil || out.Tickets.Edges == nil {
+			return 0, fmt.Errorf("%w: tickets or its edges are null", errNoData)
+		}
+		for _, e := range out.Tickets.Edges {
+			if e == nil || e.Node == nil {
+				return 0, fmt.Errorf("%w: tickets has a null edge or node", errNoData)
+			}
+		}
+		return latency, nil
+	}
+	panic("bench: unknown operation")
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// errorLog keeps the first few distinct error messages of a run.
+type errorLog struct {
+	mu          sync.Mutex
+	samples     []ErrorSample
+	rateLimited bool
+}
+
+func (l *errorLog) add(op string, err error) {
+	msg := op + ": " + err.Error()
+	var re *requestError
+	limited := errors.As(err, &re) && re.rateLimited()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rateLimited = l.rateLimited || limited
+	for i := range l.samples {
+		if l.samples[i].Message == msg {
+			l.samples[i].Count++
+			return
+		}
+	}
+	if len(l.samples) < maxErrorSamples {
+		l.samples = append(l.samples, ErrorSample{Message: msg, Count: 1})
+	}
+}
+
+func (l *errorLog) snapshot() ([]ErrorSample, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.samples), l.rateLimited
+}
+
+// computeStats summarizes one operation: samples are the latencies of its
+// successful requests (sorted in place), failed the number of failed ones,
+// measured the length of the measured phase.
+func computeStats(samples []time.Duration, failed int, measured time.Duration) OpStats {
+	slices.Sort(samples)
+	s := OpStats{Requests: len(samples) + failed, Errors: failed}
+	if measured > 0 {
+		s.ThroughputPerS = round(float64(len(samples))/measured.Seconds(), 2)
+	}
+	if len(samples) > 0 {
+		s.P50Ms = millis(percentile(samples, 50))
+		s.P95Ms = millis(percentile(samples, 95))
+		s.P99Ms = millis(percentile(samples, 99))
+		s.MaxMs = millis(samples[len(samples)-1])
+	}
+	return s
+}
+
+// percentile returns the p-th percentile (0 < p <= 100) of sorted by the
+// nearest-rank method: the smallest sample such that at least p percent of
+// the samples are at or below it. It returns 0 for no samples.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	n := len(sorted)
+	if n == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(n)))
+	rank = min(max(rank, 1), n)
+	return sorted[rank-1]
+}
+
+// millis converts d to milliseconds, rounded to the microsecond.
+func millis(d time.Duration) float64 {
+	return round(float64(d)/float64(time.Millisecond), 3)
+}
+
+// round rounds x to the given number of decimals.
+func round(x float64, decimals int) float64 {
+	p := math.Pow10(decimals)
+	return math.Round(x*p) / p
+}
+
+// WriteText writes the report as a table, one row per operation, followed
+// by the first distinct errors and, when the server rate-limited the
+// bench, a hint to turn its rate limit off.
+func (r *Report) WriteText(w io.Writer) {
+	if r.Clients > 0 {
+		state := ""
+		if r.Interrupted {
+			state = " (interrupted)"
+		}
+		fmt.Fprintf(w, "%d clients, %.1fs measured%s\n", r.Clients, r.Measured.Seconds(), state)
+	}
+	fmt.Fprintf(w, "%-16s %9s %7s %12s %9s %9s %9s %9s\n",
+		"operation", "requests", "errors", "throughput/s", "p50 ms", "p95 ms", "p99 ms", "max ms")
+	for _, name := range r.operationOrder() {
+		s := r.Operations[name]
+		fmt.Fprintf(w, "%-16s %9d %7d %12.1f %9.2f %9.2f %9.2f %9.2f\n",
+			name, s.Requests, s.Errors, s.ThroughputPerS, s.P50Ms, s.P95Ms, s.P99Ms, s.MaxMs)
+	}
+	if len(r.ErrorSamples) > 0 {
+		fmt.Fprintf(w, "first distinct errors:\n")
+		for _, e := range r.ErrorSamples {
+			fmt.Fprintf(w, "  %6d× %s\n", e.Count, e.Message)
+		}
+	}
+	if r.RateLimited {
+		fmt.Fprintf(w, "hint: the server rate-limited the bench (RATE_LIMITED); restart it with HELPDESK_RATE_LIMIT=0\n")
+	}
+}
+
+// operationOrder lists the report's operations: the measured ones in the
+// order clients run them, then any others by name.
+func (r *Report) operationOrder() []string {
+	var names []string
+	for _, name := range opNames {
+		if _, ok := r.Operations[name]; ok {
+			names = append(names, name)
+		}
+	}
+	var rest []string
+	for name := range r.Operations {
+		if !slices.Contains(names, name) {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	return append(names, rest...)
+}

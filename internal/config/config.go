@@ -1,0 +1,133 @@
+// Package config reads the process configuration from the environment
+// (SPEC §8) into one typed struct, validated at start with errors that name
+// the variable and what it expects.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration of a helpdesk process.
+type Config struct {
+	// Addr is the HTTP listen address (HELPDESK_ADDR).
+	Addr string
+	// DataDir holds the embedded database and Temporal files (HELPDESK_DATA_DIR).
+	DataDir string
+	// DatabaseURL is a PostgreSQL DSN; empty means embedded SQLite (DATABASE_URL).
+	DatabaseURL string
+	// TemporalAddress is the Temporal frontend; empty means in-process (TEMPORAL_ADDRESS).
+	TemporalAddress string
+	// TemporalNamespace is the Temporal namespace (TEMPORAL_NAMESPACE).
+	TemporalNamespace string
+	// AdminToken bootstraps an ADMIN agent with this token (HELPDESK_ADMIN_TOKEN).
+	AdminToken string
+	// SMTPURL is outbound mail; empty means recorded, not sent (HELPDESK_SMTP_URL).
+	SMTPURL string
+	// SMTPFrom is the sender address (HELPDESK_SMTP_FROM).
+	SMTPFrom string
+	// SMTPListen is the inbound mail listener; empty means off (HELPDESK_SMTP_LISTEN).
+	SMTPListen string
+	// WebhookAllowPrivate allows webhook targets on private networks (HELPDESK_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
+	// RateLimit is requests per second per token; 0 turns it off (HELPDESK_RATE_LIMIT).
+	RateLimit float64
+}
+
+// Variable describes one environment variable, for errors and --help.
+type Variable struct {
+	Name, Meaning, Default string
+}
+
+// Variables lists every variable the product reads.
+var Variables = []Variable{
+	{"HELPDESK_ADDR", "HTTP listen address", "127.0.0.1:8080"},
+	{"HELPDESK_DATA_DIR", "embedded database and Temporal files", "./data"},
+	{"DATABASE_URL", "PostgreSQL DSN; unset = embedded SQLite", ""},
+	{"TEMPORAL_ADDRESS", "Temporal frontend host:port; unset = in-process server", ""},
+	{"TEMPORAL_NAMESPACE", "Temporal namespace", "default"},
+	{"HELPDESK_ADMIN_TOKEN", "bootstraps an ADMIN agent with this token", ""},
+	{"HELPDESK_SMTP_URL", "outbound mail, e.g. smtp://127.0.0.1:1025; unset = recorded, not sent", ""},
+	{"HELPDESK_SMTP_FROM", "sender address", "helpdesk@localhost"},
+	{"HELPDESK_SMTP_LISTEN", "inbound mail listener, e.g. 127.0.0.1:2525; unset = off", ""},
+	{"HELPDESK_WEBHOOK_ALLOW_PRIVATE", "true allows webhook targets on loopback and private networks", "false"},
+	{"HELPDESK_RATE_LIMIT", "requests per second per token (burst twice that; 0 = off)", "50"},
+}
+
+// FromEnv reads the configuration with lookup (os.LookupEnv in main).
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	get := func(name string) string {
+		if v, ok := lookup(name); ok {
+			return strings.TrimSpace(v)
+		}
+		for _, v := range Variables {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	c := Config{
+		Addr:              get("HELPDESK_ADDR"),
+		DataDir:           get("HELPDESK_DATA_DIR"),
+		DatabaseURL:       get("DATABASE_URL"),
+		TemporalAddress:   get("TEMPORAL_ADDRESS"),
+		TemporalNamespace: get("TEMPORAL_NAMESPACE"),
+		AdminToken:        get("HELPDESK_ADMIN_TOKEN"),
+		SMTPURL:           get("HELPDESK_SMTP_URL"),
+		SMTPFrom:          get("HELPDESK_SMTP_FROM"),
+		SMTPListen:        get("HELPDESK_SMTP_LISTEN"),
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, fmt.Errorf("config: HELPDESK_ADDR=%q: want host:port, e.g. 127.0.0.1:8080", c.Addr)
+	}
+	if c.DataDir == "" {
+		return c, fmt.Errorf("config: HELPDESK_DATA_DIR is empty: want a directory, e.g. ./data")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return c, fmt.Errorf("config: DATABASE_URL: want a PostgreSQL URL such as postgres://user@127.0.0.1:5432/helpdesk?sslmode=disable")
+		}
+	}
+	if c.TemporalAddress != "" {
+		if _, _, err := net.SplitHostPort(c.TemporalAddress); err != nil {
+			return c, fmt.Errorf("config: TEMPORAL_ADDRESS=%q: want host:port, e.g. 127.0.0.1:7233", c.TemporalAddress)
+		}
+	}
+	if c.TemporalNamespace == "" {
+		c.TemporalNamespace = "default"
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 12 {
+		return c, fmt.Errorf("config: HELPDESK_ADMIN_TOKEN is too short: want at least 12 characters")
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			return c, fmt.Errorf("config: HELPDESK_SMTP_URL=%q: want smtp://host:port or smtps://host:port", c.SMTPURL)
+		}
+	}
+	if c.SMTPListen != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPListen); err != nil {
+			return c, fmt.Errorf("config: HELPDESK_SMTP_LISTEN=%q: want host:port, e.g. 127.0.0.1:2525", c.SMTPListen)
+		}
+	}
+	allow := get("HELPDESK_WEBHOOK_ALLOW_PRIVATE")
+	b, err := strconv.ParseBool(allow)
+	if err != nil {
+		return c, fmt.Errorf("config: HELPDESK_WEBHOOK_ALLOW_PRIVATE=%q: want true or false", allow)
+	}
+	c.WebhookAllowPrivate = b
+	rl := get("HELPDESK_RATE_LIMIT")
+	c.RateLimit, err = strconv.ParseFloat(rl, 64)
+	if err != nil || c.RateLimit < 0 {
+		return c, fmt.Errorf("config: HELPDESK_RATE_LIMIT=%q: want a number of requests per second ≥ 0 (0 turns it off)", rl)
+	}
+	return c, nil
+}
+
+// FromOS reads the configuration from the process environment.
+func FromOS() (Config, error) { return FromEnv(os.LookupEnv) }

@@ -1,0 +1,94 @@
+// Package intake opens tickets, whatever the channel: the portal and API
+// (GraphQL createTicket), chat transcripts, phone calls taken by an agent,
+// and — through the same function — e-mail.
+package intake
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/ent/schema/schematype"
+	"helpdesk/ent/ticket"
+	"helpdesk/internal/viewer"
+)
+
+// Request is a ticket to open.
+type Request struct {
+	Subject, Description string
+	Priority             schematype.Priority
+	Category             ticket.Category
+	Channel              *ticket.Channel
+	ServiceID            *int
+	// RequesterID: agents open tickets on a contact's behalf; a contact
+	// opens them for itself.
+	RequesterID                    *int
+	SOFNumber                      *string
+	EventType, CurrentStatus, Logs *string
+	OnsetAt                        *time.Time
+	IdempotencyKey                 *string
+}
+
+// Create opens the ticket with the caller of ctx (c may be a transaction).
+// The same idempotency key twice, from the same requester, returns the
+// first ticket instead of opening another.
+func Create(ctx context.Context, c *ent.Client, r Request) (*ent.Ticket, error) {
+	v := viewer.FromContext(ctx)
+	var requester int
+	switch {
+	case v.Kind == viewer.Contact:
+		if r.RequesterID != nil && *r.RequesterID != v.ID {
+			return nil, fmt.Errorf("%w: a contact opens tickets for itself; requesterID is for agents", viewer.ErrForbidden)
+		}
+		if r.Channel != nil && *r.Channel == ticket.ChannelPHONE {
+			return nil, fmt.Errorf("%w: phone tickets are opened by an agent", schematype.ErrBadInput)
+		}
+		requester = v.ID
+	case v.Kind == viewer.Agent || v.Kind == viewer.System:
+		if r.RequesterID == nil {
+			return nil, fmt.Errorf("%w: requesterID is required when an agent opens a ticket on a contact's behalf", schematype.ErrBadInput)
+		}
+		requester = *r.RequesterID
+	case v.Kind == viewer.Partner:
+		return nil, fmt.Errorf("%w: partner tokens are read-only", viewer.ErrForbidden)
+	default:
+		return nil, viewer.ErrUnauthenticated
+	}
+	if r.IdempotencyKey != nil {
+		key := strings.TrimSpace(*r.IdempotencyKey)
+		if key == "" || len(key) > 200 {
+			return nil, fmt.Errorf("%w: idempotencyKey must be 1 to 200 characters", schematype.ErrBadInput)
+		}
+		r.IdempotencyKey = &key
+		if t, err := byKey(ctx, c, requester, key); t != nil || err != nil {
+			return t, err
+		}
+	}
+	b := c.Ticket.Create().
+		SetSubject(r.Subject).SetDescription(r.Description).SetPriority(r.Priority).SetCategory(r.Category).
+		SetRequesterID(requester).SetNillableChannel(r.Channel).SetNillableServiceID(r.ServiceID).
+		SetNillableSofNumber(r.SOFNumber).SetNillableEventType(r.EventType).SetNillableCurrentStatus(r.CurrentStatus).
+		SetNillableLogs(r.Logs).SetNillableOnsetAt(r.OnsetAt).SetNillableIdempotencyKey(r.IdempotencyKey)
+	t, err := b.Save(ctx)
+	if ent.IsConstraintError(err) && r.IdempotencyKey != nil {
+		// A concurrent request with the same key won the race.
+		if t, kerr := byKey(ctx, c, requester, *r.IdempotencyKey); t != nil {
+			return t, kerr
+		}
+	}
+	return t, err
+}
+
+func byKey(ctx context.Context, c *ent.Client, requester int, key string) (*ent.Ticket, error) {
+	t, err := c.Ticket.Query().Where(ticket.RequesterID(requester), ticket.IdempotencyKey(key)).Only(viewer.SystemContext(ctx))
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Re-read as the caller, so privacy still decides what it may see.
+	return c.Ticket.Get(ctx, t.ID)
+}

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"helpdesk/ent"
+	"helpdesk/ent/privacy"
+	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/bizhours"
+	"helpdesk/internal/sla"
+	"helpdesk/internal/viewer"
+)
+
+// The error codes of the contract (extensions.code).
+const (
+	CodeUnauthenticated   = "UNAUTHENTICATED"
+	CodeForbidden         = "FORBIDDEN"
+	CodeNotFound          = "NOT_FOUND"
+	CodeBadUserInput      = "BAD_USER_INPUT"
+	CodeConflict          = "CONFLICT"
+	CodeInvalidTransition = "INVALID_TRANSITION"
+	CodeRateLimited       = "RATE_LIMITED"
+	CodeInternal          = "INTERNAL"
+)
+
+// classify maps an error to its code and the message a client sees. It is
+// the one place where our sentinel errors meet the API.
+func classify(err error) (code, msg string) {
+	var verr *ent.ValidationError
+	var cerr *ent.ConstraintError
+	switch {
+	case errors.Is(err, viewer.ErrUnauthenticated):
+		return CodeUnauthenticated, viewer.ErrUnauthenticated.Error()
+	case errors.Is(err, viewer.ErrForbidden), errors.Is(err, privacy.Deny):
+		return CodeForbidden, clean(err)
+	case ent.IsNotFound(err):
+		return CodeNotFound, "not found: no such object, or not visible to you"
+	case errors.Is(err, schematype.ErrInvalidTransition):
+		return CodeInvalidTransition, clean(err)
+	case errors.As(err, &verr):
+		return CodeBadUserInput, fmt.Sprintf("invalid %s: %v", verr.Name, errors.Unwrap(verr))
+	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid):
+		return CodeBadUserInput, clean(err)
+	case errors.As(err, &cerr):
+		if isForeignKey(cerr) {
+			return CodeBadUserInput, "an ID in the input refers to nothing that exists (or to the wrong type of object)"
+		}
+		return CodeConflict, "already exists: " + uniqueWhat(cerr)
+	}
+	return CodeInternal, "internal error"
+}
+
+// clean strips our package prefixes from a message meant for clients.
+func clean(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"viewer: ", "schematype: ", "ent: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
+}
+
+func isForeignKey(err *ent.ConstraintError) bool {
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "foreign key") || strings.Contains(m, "violates foreign")
+}
+
+func uniqueWhat(err *ent.ConstraintError) string {
+	m := strings.ToLower(err.Error())
+	for _, field := range []string{"email", "name", "region", "sof_number", "digest", "idempotency_key"} {
+		if strings.Contains(m, field) {
+			return "another object has this " + strings.ReplaceAll(field, "_", " ")
+		}
+	}
+	return "another object has the same unique value"
+}
+
+// gqlgen's own codes, mapped to the contract's.
+var frameworkCodes = map[string]string{
+	"GRAPHQL_VALIDATION_FAILED": CodeBadUserInput,
+	"GRAPHQL_PARSE_FAILED":      CodeBadUserInput,
+	"COMPLEXITY_LIMIT_EXCEEDED": CodeBadUserInput,
+	"PERSISTED_QUERY_NOT_FOUND": CodeBadUserInput,
+}
+
+// errorPresenter gives every error an extensions.code from the contract.
+func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gerr *gqlerror.Error
+		if errors.As(err, &gerr) && gerr.Err == nil {
+			// Raised by gqlgen itself (parse, validation, limits).
+			out := *gerr
+			ext := map[string]any{}
+			for k, v := range gerr.Extensions {
+				ext[k] = v
+			}
+			code, _ := ext["code"].(string)
+			if mapped, ok := frameworkCodes[code]; ok {
+				ext["reason"] = code
+				code = mapped
+			}
+			if code == "" {
+				code = CodeBadUserInput
+			}
+			ext["code"] = code
+			out.Extensions = ext
+			return &out
+		}
+		pres := graphql.DefaultErrorPresenter(ctx, err)
+		if errors.As(err, &gerr) && gerr.Err != nil {
+			err = gerr.Err // the resolver's own error, without path and location
+		}
+		code, msg := classify(err)
+		if code == CodeInternal {
+			log.ErrorContext(ctx, "graphql: internal error", "path", pres.Path.String(), "err", err)
+		}
+		pres.Message = msg
+		pres.Extensions = map[string]any{"code": code}
+		return pres
+	}
+}
+
+// recoverFunc logs a panic with its stack and answers INTERNAL.
+func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "graphql: panic", "panic", p, "stack", string(debug.Stack()))
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}
+	}
+}

@@ -1,0 +1,239 @@
+// Package server is the HTTP face of helpdesk: GraphQL over HTTP and
+// WebSocket (graphql-transport-ws) on /graphql, the offline GraphiQL at /,
+// /healthz, /readyz and /metrics, with the limits that keep one client from
+// hurting the rest (body size, rate per token, query depth, aliases and
+// complexity).
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"helpdesk/ent"
+	"helpdesk/graph"
+	"helpdesk/graph/generated"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/graphiql"
+	"helpdesk/internal/viewer"
+)
+
+// Limits of one request (SPEC §8).
+const (
+	// MaxBodyBytes refuses larger request bodies with 413.
+	MaxBodyBytes = 1 << 20
+	// MaxDepth is deeper than any real portal query (and than GraphiQL's
+	// introspection, about 13) but far from a hostile 50 levels.
+	MaxDepth = 20
+	// MaxAliases allows batching a few dozen lookups in one request.
+	MaxAliases = 100
+	// MaxComplexity bounds the fields one operation may resolve.
+	MaxComplexity = 2000
+	// parserTokenLimit bounds the parse work of one document.
+	parserTokenLimit = 20000
+)
+
+// Options are what the server needs.
+type Options struct {
+	Client *ent.Client
+	Logger *slog.Logger
+	// RateLimit is requests per second per token (burst twice that); 0 is off.
+	RateLimit float64
+	// Ready reports whether the process can serve (database, Temporal).
+	Ready func(context.Context) error
+	// AfterMutation runs after each POST to /graphql (kicks the outbox).
+	AfterMutation func()
+	// Registry receives the metrics; nil means a new one.
+	Registry *prometheus.Registry
+}
+
+// New returns the HTTP handler of the API.
+func New(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	m := newMetrics(o.Registry)
+	gql := newGraphQL(o)
+	limiter := newRateLimiter(o.RateLimit)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", m.instrument("graphql", gqlEndpoint(o, gql, limiter)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if o.Ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+			defer cancel()
+			if err := o.Ready(ctx); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, "not ready: "+err.Error()+"\n")
+				return
+			}
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", graphiql.Handler("helpdesk", "/graphql"))
+	return mux
+}
+
+// newGraphQL builds the gqlgen server.
+func newGraphQL(o Options) *handler.Server {
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Client: o.Client}}))
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			// Tokens travel in headers or the init payload, never in
+			// cookies, so a cross-origin page gains nothing.
+			InsecureSkipVerify: true,
+		}},
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			if viewer.FromContext(ctx).Kind != viewer.Anonymous {
+				return ctx, &p, nil // authenticated by the upgrade request's header
+			}
+			v, err := auth.Authenticate(ctx, o.Client, auth.BearerToken(p.Authorization()))
+			if err != nil {
+				return nil, nil, err
+			}
+			return viewer.NewContext(ctx, v), &p, nil
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(parserTokenLimit)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(entgql.Transactioner{TxOpener: o.Client})
+	srv.SetErrorPresenter(errorPresenter(o.Logger))
+	srv.SetRecoverFunc(recoverFunc(o.Logger))
+	return srv
+}
+
+// gqlEndpoint guards /graphql: method, body size, well-formed JSON, no
+// mutation over GET, the bearer token and the rate limit; then GraphQL.
+func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			if r.ContentLength > MaxBodyBytes {
+				writeError(w, http.StatusRequestEntityTooLarge, CodeBadUserInput, "request body over 1 MiB")
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeError(w, http.StatusRequestEntityTooLarge, CodeBadUserInput, "request body over 1 MiB")
+				return
+			} else if err != nil {
+				writeError(w, http.StatusBadRequest, CodeBadUserInput, "could not read the request body")
+				return
+			}
+			if !json.Valid(body) {
+				writeError(w, http.StatusBadRequest, CodeBadUserInput, `the request body is not valid JSON; send {"query": "...", "variables": {...}}`)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		case http.MethodGet:
+			if !isWebSocketUpgrade(r) && isMutation(r) {
+				w.Header().Set("Allow", "POST")
+				writeError(w, http.StatusMethodNotAllowed, CodeBadUserInput, "mutations and subscriptions are not sent over GET; use POST (or WebSocket for subscriptions)")
+				return
+			}
+		case http.MethodOptions:
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeError(w, http.StatusMethodNotAllowed, CodeBadUserInput, "use POST (or GET for queries)")
+			return
+		}
+		ctx := r.Context()
+		key := "ip:" + clientIP(r)
+		if token := auth.BearerToken(r.Header.Get("Authorization")); token != "" {
+			v, err := auth.Authenticate(ctx, o.Client, token)
+			if errors.Is(err, viewer.ErrUnauthenticated) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="helpdesk"`)
+				writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "unknown or revoked token, or its owner is deactivated")
+				return
+			} else if err != nil {
+				o.Logger.ErrorContext(ctx, "server: authenticating", "err", err)
+				writeError(w, http.StatusServiceUnavailable, CodeInternal, "could not check the token; try again")
+				return
+			}
+			ctx = viewer.NewContext(ctx, v)
+			key = "token:" + strconv.Itoa(v.TokenID)
+		} else if r.Header.Get("Authorization") != "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="helpdesk"`)
+			writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "the Authorization header must be: Bearer <token>")
+			return
+		}
+		if ok, retry := limiter.allow(key); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds()+0.999)))
+			writeError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded; slow down and retry after the Retry-After seconds")
+			return
+		}
+		gql.ServeHTTP(w, r.WithContext(ctx))
+		if r.Method == http.MethodPost && o.AfterMutation != nil {
+			o.AfterMutation()
+		}
+	})
+}
+
+// isMutation reports whether a GET request asks for a mutation or a
+// subscription (which GET must not run).
+func isMutation(r *http.Request) bool {
+	q := r.URL.Query().Get("query")
+	if q == "" {
+		return false
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: q})
+	if err != nil {
+		return false // gqlgen reports the parse error
+	}
+	name := r.URL.Query().Get("operationName")
+	for _, op := range doc.Operations {
+		if (name == "" || op.Name == name) && op.Operation != ast.Query {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError answers with a GraphQL-shaped error body.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+func isWebSocketUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}

@@ -1,0 +1,135 @@
+// Package store opens the database — PostgreSQL (lib/pq) when a URL is
+// given, else an embedded SQLite file under the data directory — and
+// brings its schema up to date.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
+	_ "github.com/lib/pq" // PostgreSQL driver
+	_ "modernc.org/sqlite" // embedded SQLite driver (pure Go)
+
+	"helpdesk/ent"
+	"helpdesk/ent/migrate"
+	_ "helpdesk/ent/runtime" // registers the schema's hooks and privacy policies
+	"helpdesk/ent/slapolicy"
+	"helpdesk/internal/sla"
+	"helpdesk/internal/viewer"
+)
+
+// DB is an open database.
+type DB struct {
+	// Client is the ent client every part of the product uses.
+	Client *ent.Client
+	// SQL is the underlying pool (for advisory locks and health checks).
+	SQL *sql.DB
+	// Dialect is dialect.Postgres or dialect.SQLite.
+	Dialect string
+}
+
+// Open opens PostgreSQL at url, or SQLite in dataDir when url is empty.
+// Extra ent options (a debug driver in tests) may follow.
+func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+	var (
+		db  *sql.DB
+		err error
+		dia string
+	)
+	if url != "" {
+		dia = dialect.Postgres
+		db, err = sql.Open("postgres", url)
+		if err != nil {
+			return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
+		}
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		dia = dialect.SQLite
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: creating HELPDESK_DATA_DIR %s: %w", dataDir, err)
+		}
+		path := filepath.Join(dataDir, "helpdesk.db")
+		// WAL lets readers run beside the writer; immediate transactions
+		// take the write lock up front and wait for it (busy_timeout)
+		// instead of failing half-way.
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: opening %s: %w", path, err)
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		if url != "" {
+			return nil, fmt.Errorf("store: cannot reach PostgreSQL at DATABASE_URL (is it running, and does the database exist?): %w", err)
+		}
+		return nil, fmt.Errorf("store: opening the embedded database: %w", err)
+	}
+	drv := entsql.OpenDB(dia, db)
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+}
+
+// NewClient wraps an already open driver (tests count its queries).
+func NewClient(drv dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(drv)) }
+
+// Close closes the database.
+func (d *DB) Close() error { return d.Client.Close() }
+
+// migrationLockKey serializes migrations of processes starting together.
+const migrationLockKey = 0x68656c71
+
+// Migrate brings the schema up to date and seeds the default SLA policy.
+// Changes are additive — columns, tables and indexes are added, never
+// dropped — so an upgrade loses no data and an older binary still runs
+// against a newer schema during a rolling upgrade. On PostgreSQL an
+// advisory lock keeps concurrent starts (API and workers) from racing.
+func (d *DB) Migrate(ctx context.Context) error {
+	if d.Dialect == dialect.Postgres {
+		conn, err := d.SQL.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+			return fmt.Errorf("store: taking the migration lock: %w", err)
+		}
+		defer func() { _, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey) }()
+	}
+	if err := d.Client.Schema.Create(ctx, schema.WithDropColumn(false), schema.WithDropIndex(false), migrate.WithForeignKeys(true)); err != nil {
+		return fmt.Errorf("store: migrating the schema: %w", err)
+	}
+	return SeedDefaultPolicy(ctx, d.Client)
+}
+
+// SeedDefaultPolicy creates the installation's default SLA policy (SPEC §2)
+// unless one exists.
+func SeedDefaultPolicy(ctx context.Context, c *ent.Client) error {
+	ctx = viewer.SystemContext(ctx)
+	exists, err := c.SLAPolicy.Query().Where(slapolicy.IsDefault(true)).Exist(ctx)
+	if err != nil || exists {
+		return err
+	}
+	p := sla.Default("UTC", false)
+	return c.SLAPolicy.Create().SetName("Default").SetTimezone(p.Timezone).SetAlwaysOpen(false).
+		SetOpeningHours(p.OpeningHours).SetHolidays([]string{}).SetTargets(p.Targets).SetIsDefault(true).Exec(ctx)
+}
+
+// Ping checks the database answers (readiness).
+func (d *DB) Ping(ctx context.Context) error {
+	if d == nil || d.SQL == nil {
+		return errors.New("store: not open")
+	}
+	return d.SQL.PingContext(ctx)
+}
