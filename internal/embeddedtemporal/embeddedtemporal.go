@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/server/common/authorization"
@@ -94,7 +95,8 @@ type Server struct {
 	server       temporal.Server
 	lock         *dirLock
 	frontendAddr string
-	namespace    string
+	// stopping quietens the server's logs once Stop has begun.
+	stopping *atomic.Bool
 
 	stopOnce sync.Once
 	stopErr  error
@@ -220,7 +222,8 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 	// The worker service talks to the frontend through this address.
 	conf.PublicClient.HostPort = frontendAddr
 
-	logger := newServerLogger(opts.Logger)
+	stopping := new(atomic.Bool)
+	logger := newServerLogger(opts.Logger, stopping)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
 	if err != nil {
 		return nil, fmt.Errorf("embeddedtemporal: creating authorizer: %w", err)
@@ -243,6 +246,7 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 		return nil, fmt.Errorf("embeddedtemporal: creating server: %w", err)
 	}
 	if err := server.Start(); err != nil {
+		stopping.Store(true)
 		_ = server.Stop()
 		return nil, fmt.Errorf("embeddedtemporal: starting server: %w", err)
 	}
@@ -253,6 +257,7 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 		defer cancel()
 	}
 	if err := waitReady(ctx, frontendAddr, opts.Namespace); err != nil {
+		stopping.Store(true)
 		_ = server.Stop()
 		return nil, err
 	}
@@ -261,7 +266,7 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 		server:       server,
 		lock:         lock,
 		frontendAddr: frontendAddr,
-		namespace:    opts.Namespace,
+		stopping:     stopping,
 	}, nil
 }
 
@@ -276,6 +281,7 @@ func (s *Server) FrontendAddr() string {
 // call's result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		s.stopping.Store(true)
 		if err := s.server.Stop(); err != nil {
 			s.stopErr = fmt.Errorf("embeddedtemporal: stopping server: %w", err)
 		}
@@ -374,6 +380,22 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// The default (128k mutable states in memory) is sized for a
 		// server host, not for a process embedded in a product.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+
+		// The worker service of server v1.32.0 never stops the SDK workers
+		// of its scanners and of the parent-close-policy processor (see the
+		// "Nothing is gracefully stopping these workers" TODOs in
+		// service/worker/scanner). After Stop they would keep polling,
+		// logging and holding goroutines for the life of the process, and
+		// with a fixed Port they would even poll the next server started in
+		// the same process. So they are not started:
+		//   - the history scanner only removes orphaned history branches and
+		//     the task queue scanner only removes idle task queue rows and
+		//     expired tasks: small garbage in a single-node server;
+		//     retention-based deletion of closed workflows does not depend
+		//     on them (the history service does it with timer tasks);
+		//   - without the parent-close-policy worker the history service
+		//     applies parent close policies itself, whatever the number of
+		//     children.
 		dynamicconfig.HistoryScannerEnabled.Key():         false,
 		dynamicconfig.TaskQueueScannerEnabled.Key():       false,
 		dynamicconfig.EnableParentClosePolicyWorker.Key(): false,

@@ -13,6 +13,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -54,14 +55,14 @@ func (w *testLogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t *testing.T, level slog.Level) *slog.Logger {
 	w := &testLogWriter{t: t}
 	t.Cleanup(func() {
 		w.mu.Lock()
 		w.done = true
 		w.mu.Unlock()
 	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 func startServer(t *testing.T, ctx context.Context, opts Options) *Server {
@@ -78,7 +79,11 @@ func startServer(t *testing.T, ctx context.Context, opts Options) *Server {
 
 func dial(t *testing.T, s *Server) client.Client {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: s.FrontendAddr(), Namespace: "default"})
+	c, err := client.Dial(client.Options{
+		HostPort:  s.FrontendAddr(),
+		Namespace: "default",
+		Logger:    sdklog.NewStructuredLogger(testLogger(t, slog.LevelInfo).With("component", "sdk")),
+	})
 	if err != nil {
 		t.Fatalf("client.Dial: %v", err)
 	}
@@ -101,7 +106,7 @@ func TestEmbeddedServerKeepsWorkflowsAcrossRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	logger := testLogger(t)
+	logger := testLogger(t, slog.LevelDebug)
 
 	// First run: start two workflows, one waiting for a signal and one on a
 	// timer that is still pending when the server stops.
@@ -188,7 +193,7 @@ func TestStartFailsWhenDataDirInUse(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 
-	s := startServer(t, ctx, Options{DataDir: dir, Logger: testLogger(t)})
+	s := startServer(t, ctx, Options{DataDir: dir, Logger: testLogger(t, slog.LevelDebug)})
 	defer s.Stop()
 
 	s2, err := Start(ctx, Options{DataDir: dir})
@@ -228,5 +233,26 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 			t.Fatalf("waiting for %s: %v", what, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+func TestStopWithConnectedWorkerIsPrompt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s := startServer(t, ctx, Options{DataDir: t.TempDir(), Logger: testLogger(t, slog.LevelDebug)})
+	c := dial(t, s)
+	defer c.Close()
+	w := startWorker(t, c)
+	defer w.Stop()
+	time.Sleep(500 * time.Millisecond) // let the worker's long polls reach the server
+
+	begin := time.Now()
+	if err := s.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	took := time.Since(begin)
+	t.Logf("Stop with a worker still polling took %v", took.Round(time.Millisecond))
+	if took > 15*time.Second {
+		t.Errorf("Stop took %v with a worker still polling", took)
 	}
 }

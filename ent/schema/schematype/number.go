@@ -27,22 +27,26 @@ var ticketIDBase = func() int {
 	return base
 }()
 
+// numberOffset makes every number six digits long from the first ticket
+// on, so numbers look alike and sort as text.
+const numberOffset = 100000
+
 // TicketNumber is the human-friendly number of the ticket with this ID,
-// e.g. HD-000042.
+// e.g. HD-100042.
 func TicketNumber(id int) string {
-	return fmt.Sprintf("%s%06d", NumberPrefix, id-ticketIDBase)
+	return fmt.Sprintf("%s%d", NumberPrefix, numberOffset+id-ticketIDBase)
 }
 
 // TicketIDFromNumber returns the ID of the ticket with this number. It
-// accepts any letter case, an optional '#', and missing leading zeros.
+// accepts any letter case and an optional '#'.
 func TicketIDFromNumber(number string) (int, bool) {
 	s := strings.TrimPrefix(strings.TrimSpace(number), "#")
 	if len(s) <= len(NumberPrefix) || !strings.EqualFold(s[:len(NumberPrefix)], NumberPrefix) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(s[len(NumberPrefix):])
-	if err != nil || n <= 0 || n >= 1<<32 {
+	if err != nil || n < numberOffset || n-numberOffset >= 1<<32 {
 		return 0, false
 	}
-	return ticketIDBase + n, true
+	return ticketIDBase + n - numberOffset, true
 }
