@@ -34,18 +34,18 @@ var ErrInvalid = errors.New("sla: invalid policy")
 
 // Policy is an SLA policy as a ticket keeps it.
 type Policy struct {
-	PolicyID            int                       `json:"policyID,omitempty"`
-	Version             int                       `json:"version,omitempty"`
-	Name                string                    `json:"name"`
-	Timezone            string                    `json:"timezone"`
-	AlwaysOpen          bool                      `json:"alwaysOpen"`
-	OpeningHours        []bizhours.OpeningHours   `json:"openingHours"`
-	Holidays            []string                  `json:"holidays"`
-	Targets             []schematype.SLATarget    `json:"targets"`
-	WarningPercent      int                       `json:"warningPercent"`
-	ReminderSeconds     int                       `json:"reminderSeconds"`
-	AutoCloseSeconds    int                       `json:"autoCloseSeconds"`
-	ReopenWindowSeconds int                       `json:"reopenWindowSeconds"`
+	PolicyID            int                     `json:"policyID,omitempty"`
+	Version             int                     `json:"version,omitempty"`
+	Name                string                  `json:"name"`
+	Timezone            string                  `json:"timezone"`
+	AlwaysOpen          bool                    `json:"alwaysOpen"`
+	OpeningHours        []bizhours.OpeningHours `json:"openingHours"`
+	Holidays            []string                `json:"holidays"`
+	Targets             []schematype.SLATarget  `json:"targets"`
+	WarningPercent      int                     `json:"warningPercent"`
+	ReminderSeconds     int                     `json:"reminderSeconds"`
+	AutoCloseSeconds    int                     `json:"autoCloseSeconds"`
+	ReopenWindowSeconds int                     `json:"reopenWindowSeconds"`
 }
 
 // DefaultTargets are the installation's default targets (SPEC §2): LOW's
