@@ -30,8 +30,9 @@ const (
 	// deliverTimeout bounds one SignalWithStart, so an unreachable Temporal
 	// delays the pass, not the process.
 	deliverTimeout = 5 * time.Second
-	// maxBackoff caps the wait before retrying a message Temporal refused.
-	maxBackoff = 30 * time.Second
+	// maxBackoff caps the wait before retrying a message Temporal refused:
+	// short, so changes flow within seconds of Temporal coming back.
+	maxBackoff = 2 * time.Second
 	// PGLockKey is the PostgreSQL advisory lock that lets one dispatcher
 	// of the cluster at a time deliver, so a ticket's changes go out in
 	// order.

@@ -93,7 +93,8 @@ func New(t testing.TB, o Options) *Env {
 			t.Fatalf("apitest: worker: %v", err)
 		}
 		t.Cleanup(w.Stop)
-		e.Dispatcher = &workflows.Dispatcher{DB: db.Client, Temporal: tc, Interval: 100 * time.Millisecond}
+		e.Dispatcher = &workflows.Dispatcher{DB: db.Client, Temporal: tc, Interval: 100 * time.Millisecond,
+			Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 		if db.Dialect == dialect.Postgres {
 			e.Dispatcher.Lock = workflows.PostgresLock(db.SQL)
 		}

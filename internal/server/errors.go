@@ -118,7 +118,7 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			err = gerr.Err // the resolver's own error, without path and location
 		}
 		code, msg := classify(err)
-		if code == CodeInternal {
+		if code == CodeInternal && !errors.Is(err, context.Canceled) {
 			log.ErrorContext(ctx, "graphql: internal error", "path", pres.Path.String(), "err", err)
 		}
 		pres.Message = msg

@@ -1,0 +1,64 @@
+package graph_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"helpdesk/internal/apitest"
+)
+
+// TestTicketsPageCostsBoundedQueries proves there is no N+1: a page of 100
+// tickets with organization, requester, assignee and events costs the same
+// number of SQL queries as a page of 5.
+func TestTicketsPageCostsBoundedQueries(t *testing.T) {
+	t.Parallel()
+	var counting atomic.Bool
+	var selects atomic.Int64
+	e := apitest.New(t, apitest.Options{Driver: func(d dialect.Driver) dialect.Driver {
+		return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
+			if counting.Load() && len(args) > 0 {
+				if s, ok := args[0].(string); ok && strings.Contains(s, "SELECT") {
+					selects.Add(1)
+				}
+			}
+		})
+	}})
+	tn := e.Tenant(t, "nplus1")
+	agent := e.Agent(t, "AGENT")
+	const page = `query { tickets(first: 100, orderBy: {field: CREATED_AT, direction: DESC}) {
+		totalCount edges { node { id number status organization { id name } requester { id name }
+		assignee { id name } events { id kind createdAt } } } } }`
+	measure := func() int64 {
+		t.Helper()
+		selects.Store(0)
+		counting.Store(true)
+		var out struct {
+			Tickets struct{ TotalCount int } `json:"tickets"`
+		}
+		e.Do(t, agent.Token, page, nil, &out)
+		counting.Store(false)
+		return selects.Load()
+	}
+	create := func(n int) {
+		for i := 0; i < n; i++ {
+			tk := e.CreateTicket(t, tn.User.Token, nil)
+			e.Do(t, agent.Token, `mutation($id: ID!, $a: ID!) { assignTicket(id: $id, agentID: $a) { id } }`,
+				map[string]any{"id": tk.ID, "a": agent.ID}, nil)
+		}
+	}
+	create(5)
+	small := measure()
+	create(95)
+	large := measure()
+	t.Logf("SELECTs for 5 tickets: %d, for 100 tickets: %d", small, large)
+	if large != small {
+		t.Fatalf("a page of 100 tickets costs %d queries, a page of 5 costs %d: N+1", large, small)
+	}
+	if large > 12 {
+		t.Fatalf("a page costs %d queries; expected at most 12 (auth + count + page + one per edge)", large)
+	}
+}
