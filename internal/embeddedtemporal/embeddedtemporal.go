@@ -104,15 +104,19 @@ type Server struct {
 
 // Start starts an embedded Temporal server on opts.DataDir and returns once
 // its frontend accepts calls for opts.Namespace (including a call that
-// reaches the history service). ctx bounds the wait for readiness; when ctx
-// has no deadline the wait is bounded by one minute. On any error nothing is
-// left running and the data directory is released.
+// reaches the history service). ctx bounds the wait for readiness (the
+// server's own start-up, normally well under a second, does not watch it);
+// when ctx has no deadline the wait is bounded by one minute. On any error
+// the server is stopped again and the data directory released.
 //
 // Only one server may use a data directory at a time; a second Start on a
 // directory in use fails (in this or another process). After Stop the
 // directory may be used again, and the new server sees every workflow the
 // earlier ones stored.
 func Start(ctx context.Context, opts Options) (*Server, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("embeddedtemporal: %w", err)
+	}
 	if opts.DataDir == "" {
 		return nil, errors.New("embeddedtemporal: Options.DataDir is required")
 	}

@@ -3,9 +3,11 @@ package embeddedtemporal
 import (
 	"context"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -145,8 +147,20 @@ func TestEmbeddedServerKeepsWorkflowsAcrossRestart(t *testing.T) {
 		t.Fatalf("database file: %v", err)
 	}
 
-	// Second run on the same directory: the workflows are still there.
-	s2 := startServer(t, ctx, Options{DataDir: dir, Logger: logger})
+	// Second run on the same directory (and, this time, a fixed port: the
+	// one the first server had): the workflows are still there.
+	_, portStr, err := net.SplitHostPort(s1.FrontendAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := startServer(t, ctx, Options{DataDir: dir, Port: port, Logger: logger})
+	if s2.FrontendAddr() != s1.FrontendAddr() {
+		t.Errorf("FrontendAddr with Port %d = %s, want %s", port, s2.FrontendAddr(), s1.FrontendAddr())
+	}
 	c2 := dial(t, s2)
 	defer c2.Close()
 

@@ -24,6 +24,12 @@ var ignoredServerMessages = []string{
 	"HTTP API port has not been set",
 }
 
+// ignoredStoppingMessages are prefixes of further messages dropped once
+// Stop has begun: they are side effects of connections being torn down.
+var ignoredStoppingMessages = []string{
+	"unable to add metrics baggage to gRPC trailer",
+}
+
 // newServerLogger adapts l to the server's logger interface. It passes on
 // records at minServerLogLevel and above only; once stopping is set (Stop
 // has begun) it passes on errors only, and not those caused by the
@@ -122,6 +128,11 @@ func (f *serverLogHandler) Handle(ctx context.Context, r slog.Record) error {
 		}
 	}
 	if f.stopping.Load() {
+		for _, prefix := range ignoredStoppingMessages {
+			if strings.HasPrefix(r.Message, prefix) {
+				return nil
+			}
+		}
 		canceled := false
 		r.Attrs(func(a slog.Attr) bool {
 			canceled = isCancellation(a.Value)

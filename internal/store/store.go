@@ -61,8 +61,9 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		path := filepath.Join(dataDir, "helpdesk.db")
 		// WAL lets readers run beside the writer; immediate transactions
 		// take the write lock up front and wait for it (busy_timeout)
-		// instead of failing half-way.
-		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		// instead of failing half-way; times are stored in SQLite's own
+		// format, which reads back whatever their zone.
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 		db, err = sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: opening %s: %w", path, err)
