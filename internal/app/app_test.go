@@ -1,0 +1,160 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"helpdesk/internal/app"
+	"helpdesk/internal/config"
+	"helpdesk/workflows"
+)
+
+const adminToken = "restart-admin-token-123"
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs the zero-set-up default (embedded SQLite and Temporal) on dir
+// until the returned stop is called.
+func start(t *testing.T, dir, addr string) (deps *app.Deps, stop func()) {
+	t.Helper()
+	env := map[string]string{"HELPDESK_DATA_DIR": dir, "HELPDESK_ADDR": addr, "HELPDESK_ADMIN_TOKEN": adminToken}
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	log := slog.New(slog.DiscardHandler)
+	deps, err = app.Open(ctx, cfg, app.RoleAll, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx, cfg, app.RoleAll, deps, log) }()
+	for i := 0; ; i++ {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if i > 200 {
+			t.Fatalf("not ready on %s", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return deps, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		deps.Close()
+	}
+}
+
+func post(t *testing.T, addr, query string) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out struct {
+		Data   map[string]any
+		Errors []any
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || len(out.Errors) > 0 {
+		t.Fatalf("%s: %s", query, raw)
+	}
+	return out.Data
+}
+
+// TestEmbeddedDefaultKeepsTicketsAndWorkflowsAcrossRestart stops and starts
+// the zero-set-up default on one data directory: the ticket and its running
+// workflow are still there, and the workflow takes the next change.
+func TestEmbeddedDefaultKeepsTicketsAndWorkflowsAcrossRestart(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	deps, stop := start(t, dir, addr)
+	post(t, addr, `mutation { createOrganization(input: {name: "Restart Ltd", region: "EU", timezone: "Europe/Berlin"}) { id } }`)
+	orgs := post(t, addr, `{ organizations(first: 1) { edges { node { id } } } }`)
+	org := orgs["organizations"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["id"].(string)
+	c := post(t, addr, `mutation { createContact(input: {organizationID: "`+org+`", name: "Rita", email: "rita@restart.example", role: USER}) { id } }`)
+	contact := c["createContact"].(map[string]any)["id"].(string)
+	tk := post(t, addr, `mutation { createTicket(input: {requesterID: "`+contact+`", subject: "Down", description: "All down", priority: HIGH, category: INCIDENT, channel: API}) { id number } }`)
+	id := tk["createTicket"].(map[string]any)["id"].(string)
+	number := tk["createTicket"].(map[string]any)["number"].(string)
+	ticketID, _ := strconv.Atoi(id)
+	waitRunning(t, deps, ticketID)
+	stop()
+
+	deps, stop = start(t, dir, addr)
+	defer stop()
+	got := post(t, addr, `{ ticketByNumber(number: "`+number+`") { id status } }`)
+	if got["ticketByNumber"] == nil {
+		t.Fatalf("ticket %s is gone after a restart", number)
+	}
+	waitRunning(t, deps, ticketID)
+	post(t, addr, `mutation { acceptTicket(id: "`+id+`") { status } }`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		v, err := deps.Temporal.QueryWorkflow(ctx, workflows.TicketWorkflowID(ticketID), "", workflows.QueryState)
+		cancel()
+		var st workflows.State
+		if err == nil && v.Get(&st) == nil && st.Ticket.Status == "ACCEPTED" {
+			if st.Changes < 2 {
+				t.Fatalf("the workflow after restart lost its history: %+v", st)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the workflow never took the change made after the restart (last error %v)", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func waitRunning(t *testing.T, deps *app.Deps, ticketID int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		d, err := deps.Temporal.DescribeWorkflowExecution(ctx, workflows.TicketWorkflowID(ticketID), "")
+		cancel()
+		if err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			return
+		}
+		if time.Now().After(deadline) {
+			msg := "no answer"
+			if err != nil {
+				msg = err.Error()
+			}
+			t.Fatalf("workflow of ticket %d is not running: %s", ticketID, strings.TrimSpace(msg))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
