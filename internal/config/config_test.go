@@ -1,0 +1,51 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsFollowTheSpec(t *testing.T) {
+	t.Parallel()
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TemporalNamespace != "default" ||
+		c.SMTPFrom != "helpdesk@localhost" || c.RateLimit != 50 || c.WebhookAllowPrivate || c.DatabaseURL != "" || c.TemporalAddress != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestInvalidValuesNameTheVariable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, variable, value string }{
+		{"listen address without port", "HELPDESK_ADDR", "localhost"},
+		{"database URL of another kind", "DATABASE_URL", "mysql://x"},
+		{"temporal address without port", "TEMPORAL_ADDRESS", "temporal"},
+		{"short admin token", "HELPDESK_ADMIN_TOKEN", "short"},
+		{"SMTP URL without scheme", "HELPDESK_SMTP_URL", "127.0.0.1:1025"},
+		{"SMTP listener without port", "HELPDESK_SMTP_LISTEN", "127.0.0.1"},
+		{"allow-private not a boolean", "HELPDESK_WEBHOOK_ALLOW_PRIVATE", "yes please"},
+		{"negative rate limit", "HELPDESK_RATE_LIMIT", "-1"},
+		{"rate limit not a number", "HELPDESK_RATE_LIMIT", "fast"},
+		{"empty data directory", "HELPDESK_DATA_DIR", ""},
+	} {
+		_, err := FromEnv(env(map[string]string{tc.variable: tc.value}))
+		if err == nil || !strings.Contains(err.Error(), tc.variable) {
+			t.Errorf("%s: %s=%q gave %v, want an error naming %s", tc.name, tc.variable, tc.value, err, tc.variable)
+		}
+	}
+}
+
+func TestRateLimitZeroTurnsItOff(t *testing.T) {
+	t.Parallel()
+	c, err := FromEnv(env(map[string]string{"HELPDESK_RATE_LIMIT": "0"}))
+	if err != nil || c.RateLimit != 0 {
+		t.Fatalf("HELPDESK_RATE_LIMIT=0: %+v %v", c, err)
+	}
+}
