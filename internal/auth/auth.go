@@ -16,7 +16,6 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/apitoken"
-	"helpdesk/ent/organization"
 	"helpdesk/internal/viewer"
 )
 
@@ -58,7 +57,6 @@ func Authenticate(ctx context.Context, c *ent.Client, token string) (viewer.View
 	t, err := c.APIToken.Query().
 		Where(apitoken.Digest(Digest(token)), apitoken.RevokedAtIsNil()).
 		WithAgent().WithContact().
-		WithPartnerOrganizations(func(q *ent.OrganizationQuery) { q.Select(organization.FieldID) }).
 		Only(sys)
 	if ent.IsNotFound(err) {
 		return viewer.Viewer{}, viewer.ErrUnauthenticated
@@ -79,9 +77,9 @@ func Authenticate(ctx context.Context, c *ent.Client, token string) (viewer.View
 		}
 		return viewer.Viewer{Kind: viewer.Contact, ID: ct.ID, Role: string(ct.Role), OrganizationID: ct.OrganizationID, TokenID: t.ID}, nil
 	case t.Partner:
-		orgs := make([]int, 0, len(t.Edges.PartnerOrganizations))
-		for _, o := range t.Edges.PartnerOrganizations {
-			orgs = append(orgs, o.ID)
+		orgs, err := t.QueryPartnerOrganizations().IDs(sys)
+		if err != nil {
+			return viewer.Viewer{}, fmt.Errorf("auth: looking up a partner's organizations: %w", err)
 		}
 		return viewer.Viewer{Kind: viewer.Partner, PartnerOrganizationIDs: orgs, TokenID: t.ID}, nil
 	}
