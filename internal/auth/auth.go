@@ -88,8 +88,17 @@ func Authenticate(ctx context.Context, c *ent.Client, token string) (viewer.View
 
 // BootstrapAdmin makes sure an active ADMIN agent holds token (from
 // HELPDESK_ADMIN_TOKEN): it creates the agent and the token on first start
-// and does nothing on later ones.
+// and does nothing on later ones. Processes starting together (API and
+// workers) may race; the loser finds the winner's rows.
 func BootstrapAdmin(ctx context.Context, c *ent.Client, token string) error {
+	err := bootstrapAdmin(ctx, c, token)
+	if ent.IsConstraintError(err) {
+		err = bootstrapAdmin(ctx, c, token)
+	}
+	return err
+}
+
+func bootstrapAdmin(ctx context.Context, c *ent.Client, token string) error {
 	sys := viewer.SystemContext(ctx)
 	digest := Digest(token)
 	exists, err := c.APIToken.Query().Where(apitoken.Digest(digest)).Exist(sys)
