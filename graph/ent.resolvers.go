@@ -25,24 +25,40 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 
 // Agents is the resolver for the agents field.
 func (r *queryResolver) Agents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AgentOrder, where *ent.AgentWhereInput) (*ent.AgentConnection, error) {
+	first, last, err := page(first, last)
+	if err != nil {
+		return nil, err
+	}
 	return r.Client.Agent.Query().Paginate(ctx, after, first, before, last,
 		ent.WithAgentOrder(orderBy), ent.WithAgentFilter(where.Filter))
 }
 
 // Contacts is the resolver for the contacts field.
 func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error) {
+	first, last, err := page(first, last)
+	if err != nil {
+		return nil, err
+	}
 	return r.Client.Contact.Query().Paginate(ctx, after, first, before, last,
 		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
 }
 
 // Organizations is the resolver for the organizations field.
 func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error) {
+	first, last, err := page(first, last)
+	if err != nil {
+		return nil, err
+	}
 	return r.Client.Organization.Query().Paginate(ctx, after, first, before, last,
 		ent.WithOrganizationOrder(orderBy), ent.WithOrganizationFilter(where.Filter))
 }
 
 // Tickets is the resolver for the tickets field.
 func (r *queryResolver) Tickets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TicketOrder, where *ent.TicketWhereInput) (*ent.TicketConnection, error) {
+	first, last, err := page(first, last)
+	if err != nil {
+		return nil, err
+	}
 	return r.Client.Ticket.Query().Paginate(ctx, after, first, before, last,
 		ent.WithTicketOrder(orderBy), ent.WithTicketFilter(where.Filter))
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"helpdesk/ent"
 	"helpdesk/ent/schema/schematype"
@@ -73,4 +74,26 @@ func orDefault(p *int, d int) int {
 		return *p
 	}
 	return d
+}
+
+// Page sizes of connections: without first or last a page holds
+// defaultPage nodes; more than maxPage in one page is refused, so one
+// client cannot pull a whole table in one request.
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+// page bounds a connection's first/last arguments.
+func page(first, last *int) (*int, *int, error) {
+	for _, n := range []*int{first, last} {
+		if n != nil && (*n < 0 || *n > maxPage) {
+			return nil, nil, fmt.Errorf("%w: first and last take 0 to %d, got %d", schematype.ErrBadInput, maxPage, *n)
+		}
+	}
+	if first == nil && last == nil {
+		n := defaultPage
+		first = &n
+	}
+	return first, last, nil
 }

@@ -16,9 +16,9 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/escalationtable"
 	"helpdesk/ent/hook"
+	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/service"
 	"helpdesk/ent/slapolicy"
-	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/viewer"
@@ -195,6 +195,11 @@ func updateTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 			return nil, err
 		}
 		note := schematype.ChangeNoteFrom(ctx)
+		if len(note.Reason) > maxText {
+			// A reason, question or resolution is recorded in the
+			// ticket's events: as long as a comment at most.
+			return nil, badInput("the reason or message is longer than %d KiB", maxText>>10)
+		}
 		now := time.Now()
 		pol := old.SLAPolicy
 		if pol.Timezone == "" {
@@ -310,7 +315,11 @@ func checkTransition(ctx context.Context, old *ent.Ticket, to schematype.Status,
 			return fmt.Errorf("%w: %s needs a ticket in %s; this one is %s", schematype.ErrInvalidTransition, a.Name, statusList(a.From), old.Status)
 		}
 		if a.NeedsReason && strings.TrimSpace(note.Reason) == "" && viewer.FromContext(ctx).Kind != viewer.System {
-			return badInput("%s needs a non-empty reason", a.Name)
+			arg := reasonArgument[a.Name]
+			if arg == "" {
+				arg = "reason"
+			}
+			return badInput("%s needs a non-empty %s", a.Name, arg)
 		}
 	} else if !old.Status.CanTransition(to) {
 		return fmt.Errorf("%w: a %s ticket cannot become %s", schematype.ErrInvalidTransition, old.Status, to)
@@ -322,6 +331,13 @@ func checkTransition(ctx context.Context, old *ent.Ticket, to schematype.Status,
 		}
 	}
 	return nil
+}
+
+// reasonArgument names the argument that carries an action's reason.
+var reasonArgument = map[string]string{
+	schematype.ActionRequestInformation.Name: "message",
+	schematype.ActionResolve.Name:            "resolution",
+	schematype.ActionReopen.Name:             "reason",
 }
 
 func statusList(ss []schematype.Status) string {
@@ -503,7 +519,6 @@ func ChangeOf(t *ent.Ticket, kind string) schematype.TicketChange {
 	return ch
 }
 
-
 // Hooks of SLAPolicy: a policy is validated as a whole, and every update
 // is a new version.
 func (SLAPolicy) Hooks() []ent.Hook {
@@ -567,6 +582,11 @@ func (EscalationTable) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(func(next ent.Mutator) ent.Mutator {
 			return hook.EscalationTableFunc(func(ctx context.Context, m *ent.EscalationTableMutation) (ent.Value, error) {
+				if region, ok := m.Region(); ok {
+					if err := notBlank(region); err != nil {
+						return nil, badInput("region %v", err)
+					}
+				}
 				levels, ok := m.Levels()
 				if !ok {
 					return next.Mutate(ctx, m)
@@ -579,6 +599,12 @@ func (EscalationTable) Hooks() []ent.Hook {
 					l.Level = i + 1
 					if strings.TrimSpace(l.Name) == "" {
 						return nil, badInput("level %d has no name", l.Level)
+					}
+					if len(l.Name) > maxName {
+						return nil, badInput("level %d: the name is longer than %d characters", l.Level, maxName)
+					}
+					if len(l.Emails) > maxLevelEmails {
+						return nil, badInput("level %d: at most %d e-mail addresses, got %d", l.Level, maxLevelEmails, len(l.Emails))
 					}
 					if l.WaitSeconds <= 0 {
 						return nil, badInput("level %d: waitSeconds must be positive, got %d", l.Level, l.WaitSeconds)

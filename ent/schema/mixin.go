@@ -42,6 +42,8 @@ const (
 	maxName  = 200
 	maxEmail = 254
 	maxText  = 64 << 10
+	// maxLevelEmails bounds the addresses one escalation level notifies.
+	maxLevelEmails = 50
 )
 
 // notBlank refuses a string of only white space (NotEmpty lets "  " in).
@@ -54,6 +56,9 @@ func notBlank(s string) error {
 
 // validEmail accepts a bare address such as ana@example.com.
 func validEmail(s string) error {
+	if len(s) > maxEmail {
+		return fmt.Errorf("an e-mail address has at most %d characters", maxEmail)
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s {
 		return fmt.Errorf("%q is not an e-mail address like name@example.com", s)

@@ -103,6 +103,11 @@ func mayManageContact(ctx context.Context, m *ent.ContactMutation) error {
 			return err
 		}
 		org = old.OrganizationID
+		if v.Kind == viewer.Contact && org != v.OrganizationID {
+			// Another organization's contact does not exist for a contact:
+			// the same answer as for an unknown ID, telling nothing of it.
+			return &ent.NotFoundError{}
+		}
 		if v.Kind == viewer.Contact && v.Role == viewer.RoleContactAdmin && old.Role != contact.RoleUSER {
 			return fmt.Errorf("%w: an ADMIN contact manages USER contacts only", viewer.ErrForbidden)
 		}
@@ -214,8 +219,10 @@ func mayIssueToken(ctx context.Context, m *ent.APITokenMutation) error {
 			return privacy.Allow
 		}
 	case viewer.Contact:
-		if c.OrganizationID == v.OrganizationID &&
-			(v.Role == viewer.RoleMaster || v.Role == viewer.RoleContactAdmin && c.Role == contact.RoleUSER) {
+		if c.OrganizationID != v.OrganizationID {
+			return &ent.NotFoundError{} // as for an unknown contact (see mayManageContact)
+		}
+		if v.Role == viewer.RoleMaster || v.Role == viewer.RoleContactAdmin && c.Role == contact.RoleUSER {
 			return privacy.Allow
 		}
 	}
@@ -238,8 +245,8 @@ func (Ticket) Policy() ent.Policy {
 // mayCustomerChange: a contact opens tickets for itself in its organization;
 // it may reply to (WAITING_ON_CUSTOMER → IN_PROGRESS), reopen or escalate a
 // ticket it requested (or, as ADMIN/MASTER, any of its organization's), and
-// close a resolved ticket it requested. Priority, assignment and the rest
-// are the agents'.
+// close a resolved ticket it requested. Priority, assignment and the other
+// lifecycle actions are the agents'.
 func mayCustomerChange(ctx context.Context, m *ent.TicketMutation) error {
 	v := viewer.FromContext(ctx)
 	if v.Kind != viewer.Contact {
@@ -267,11 +274,19 @@ func mayCustomerChange(ctx context.Context, m *ent.TicketMutation) error {
 		switch f {
 		case ticket.FieldUpdatedAt, ticket.FieldEscalationLevel:
 		case ticket.FieldStatus:
+			// Decided by the action asked for, not by the statuses: startWork
+			// on a resolved ticket moves it to IN_PROGRESS as reopenTicket
+			// does, yet stays the agents'. Whether the action may start
+			// from the ticket's status is the lifecycle's (INVALID_TRANSITION).
 			to, _ := m.Status()
+			var action string
+			if a := schematype.ChangeNoteFrom(ctx).Action; a != nil && a.To == to {
+				action = a.Name
+			}
 			switch {
-			case old.Status == schematype.StatusResolved && to == schematype.StatusClosed && requester:
-			case to == schematype.StatusInProgress && (requester || v.SeesWholeOrganization()) &&
-				(old.Status == schematype.StatusWaitingOnCustomer || old.Status == schematype.StatusResolved || old.Status == schematype.StatusClosed):
+			case action == schematype.ActionClose.Name && requester:
+			case (action == schematype.ActionReopen.Name || action == schematype.ActionCustomerReply.Name) &&
+				(requester || v.SeesWholeOrganization()):
 			default:
 				return fmt.Errorf("%w: a customer may not move a ticket from %s to %s", viewer.ErrForbidden, old.Status, to)
 			}

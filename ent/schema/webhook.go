@@ -18,7 +18,7 @@ func (Webhook) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Webhook) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("url").NotEmpty().MaxLen(2048).Validate(validURL),
-		field.String("secret").NotEmpty().MaxLen(512).Sensitive().Comment("HMAC-SHA256 key of the signature"),
+		field.String("secret").NotEmpty().MaxLen(512).Validate(notBlank).Sensitive().Comment("HMAC-SHA256 key of the signature"),
 		field.Strings("kinds").Optional().Comment("notification kinds to send; empty means all"),
 		field.Bool("active").Default(true),
 		field.Int("organization_id").Immutable(),

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"helpdesk/ent"
@@ -46,7 +48,7 @@ func classify(err error) (code, msg string) {
 	case errors.Is(err, schematype.ErrInvalidTransition):
 		return CodeInvalidTransition, clean(err)
 	case errors.As(err, &verr):
-		return CodeBadUserInput, fmt.Sprintf("invalid %s: %v", verr.Name, errors.Unwrap(verr))
+		return CodeBadUserInput, fmt.Sprintf("invalid %s: %s", apiName(verr.Name), validatorMessage(verr))
 	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid):
 		return CodeBadUserInput, clean(err)
 	case errors.As(err, &cerr):
@@ -58,11 +60,84 @@ func classify(err error) (code, msg string) {
 	return CodeInternal, "internal error"
 }
 
+// apiName is the GraphQL name of a field named in snake case by the data
+// model: sof_number → sofNumber, organization_id → organizationID.
+func apiName(field string) string {
+	parts := strings.Split(field, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+		} else if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// validatorMessage is what a field validator said, without ent's wrapping
+// ("ent: validator failed for field \"Contact.name\": …"), in words a
+// client understands.
+func validatorMessage(verr *ent.ValidationError) string {
+	inner := errors.Unwrap(verr)
+	for inner != nil {
+		next := errors.Unwrap(inner)
+		if next == nil {
+			break
+		}
+		inner = next
+	}
+	if inner == nil {
+		return "not accepted"
+	}
+	switch msg := inner.Error(); msg {
+	case "value is less than the required length":
+		return "must not be empty"
+	case "value is greater than the required length":
+		return "is too long"
+	default:
+		return clean(inner)
+	}
+}
+
+// argumentError reports whether err was raised while gqlgen read the
+// arguments of the field of ctx (an ID, Time, Cursor or enum value that
+// does not parse): those errors sit on a path that goes past the field,
+// into its arguments, while a resolver's errors sit on the field itself.
+func argumentError(ctx context.Context, gerr *gqlerror.Error) (where string, ok bool) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return "", false
+	}
+	field := fc.Path()
+	if len(gerr.Path) <= len(field) {
+		return "", false
+	}
+	return ast.Path(gerr.Path[len(field):]).String(), true
+}
+
+// argumentMessage explains an argument that does not parse.
+func argumentMessage(where string, err error) string {
+	var num *strconv.NumError
+	if errors.As(err, &num) {
+		return fmt.Sprintf("invalid %s: %q is not an ID (IDs are strings of digits, as the API returns them)", where, num.Num)
+	}
+	return fmt.Sprintf("invalid %s: %s", where, clean(err))
+}
+
 // clean strips our package prefixes from a message meant for clients.
 func clean(err error) string {
 	msg := err.Error()
 	for _, p := range []string{"viewer: ", "schematype: ", "ent: "} {
 		msg = strings.ReplaceAll(msg, p, "")
+	}
+	// The code already says "bad input"; the package names say nothing.
+	for trimmed := true; trimmed; {
+		trimmed = false
+		for _, p := range []string{"bad input: ", "bizhours: ", "sla: "} {
+			if rest, ok := strings.CutPrefix(msg, p); ok {
+				msg, trimmed = rest, true
+			}
+		}
 	}
 	return msg
 }
@@ -87,6 +162,7 @@ var frameworkCodes = map[string]string{
 	"GRAPHQL_VALIDATION_FAILED": CodeBadUserInput,
 	"GRAPHQL_PARSE_FAILED":      CodeBadUserInput,
 	"COMPLEXITY_LIMIT_EXCEEDED": CodeBadUserInput,
+	"INVALID_PAGINATION":        CodeBadUserInput, // entgql: first/last below zero, both given…
 	"PERSISTED_QUERY_NOT_FOUND": CodeBadUserInput,
 }
 
@@ -114,10 +190,17 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return &out
 		}
 		pres := graphql.DefaultErrorPresenter(ctx, err)
+		var argErr *gqlerror.Error
 		if errors.As(err, &gerr) && gerr.Err != nil {
+			argErr = gerr
 			err = gerr.Err // the resolver's own error, without path and location
 		}
 		code, msg := classify(err)
+		if code == CodeInternal && argErr != nil {
+			if where, ok := argumentError(ctx, argErr); ok {
+				code, msg = CodeBadUserInput, argumentMessage(where, err)
+			}
+		}
 		if code == CodeInternal && !errors.Is(err, context.Canceled) {
 			log.ErrorContext(ctx, "graphql: internal error", "path", pres.Path.String(), "err", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -147,6 +148,10 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 				writeError(w, http.StatusRequestEntityTooLarge, CodeBadUserInput, "request body over 1 MiB")
 				return
 			}
+			if !isJSON(r.Header.Get("Content-Type")) {
+				writeError(w, http.StatusUnsupportedMediaType, CodeBadUserInput, `send the request as Content-Type: application/json, {"query": "...", "variables": {...}}`)
+				return
+			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -158,6 +163,10 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 			}
 			if !json.Valid(body) {
 				writeError(w, http.StatusBadRequest, CodeBadUserInput, `the request body is not valid JSON; send {"query": "...", "variables": {...}}`)
+				return
+			}
+			if msg := checkParams(body); msg != "" {
+				writeError(w, http.StatusBadRequest, CodeBadUserInput, msg)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -224,6 +233,42 @@ func isMutation(r *http.Request) bool {
 	}
 	return false
 }
+
+// isJSON reports whether a POST's Content-Type is JSON, the one body the
+// GraphQL endpoint reads.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// checkParams checks a POST body is a GraphQL-over-HTTP request: a JSON
+// object whose query and operationName are strings and whose variables
+// and extensions are objects (or null). It returns what is wrong, or "".
+func checkParams(body []byte) string {
+	var params map[string]json.RawMessage
+	if err := json.Unmarshal(body, &params); err != nil || params == nil {
+		return `the request body must be a JSON object: {"query": "...", "variables": {...}}`
+	}
+	for _, key := range []string{"query", "operationName"} {
+		if v, ok := params[key]; ok && !isNull(v) {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				return key + " must be a string"
+			}
+		}
+	}
+	for _, key := range []string{"variables", "extensions"} {
+		if v, ok := params[key]; ok && !isNull(v) {
+			var m map[string]json.RawMessage
+			if json.Unmarshal(v, &m) != nil {
+				return key + " must be a JSON object"
+			}
+		}
+	}
+	return ""
+}
+
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
 
 // writeError answers with a GraphQL-shaped error body.
 func writeError(w http.ResponseWriter, status int, code, msg string) {

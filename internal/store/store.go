@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -88,6 +89,8 @@ func NewClient(drv dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver
 // Close closes the database.
 func (d *DB) Close() error { return d.Client.Close() }
 
+var migrating sync.Mutex
+
 // migrationLockKey serializes migrations of processes starting together.
 const migrationLockKey = 0x68656c71
 
@@ -97,6 +100,10 @@ const migrationLockKey = 0x68656c71
 // against a newer schema during a rolling upgrade. On PostgreSQL an
 // advisory lock keeps concurrent starts (API and workers) from racing.
 func (d *DB) Migrate(ctx context.Context) error {
+	// ent's migrator shares its table descriptions across clients: one
+	// migration at a time per process.
+	migrating.Lock()
+	defer migrating.Unlock()
 	if d.Dialect == dialect.Postgres {
 		conn, err := d.SQL.Conn(ctx)
 		if err != nil {
