@@ -1,13 +1,17 @@
 package workflows
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -34,12 +39,17 @@ var record = flag.Bool("record", false, "TestRecordHistories: run TicketWorkflow
 
 const historyDir = "testdata"
 
-// historyFiles lists the recorded histories.
+// historyFiles lists the recorded histories: *.json, and *.json.gz for
+// the large ones.
 func historyFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(historyDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, pattern := range []string{"*.json", "*.json.gz"} {
+		m, err := filepath.Glob(filepath.Join(historyDir, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
 	}
 	if len(files) == 0 {
 		t.Fatalf("no histories in %s; record them: go test ./workflows -run TestRecordHistories -record", historyDir)
@@ -47,12 +57,28 @@ func historyFiles(t *testing.T) []string {
 	return files
 }
 
-// replay replays the history in file with wf registered as TicketWorkflow.
-func replay(t *testing.T, wf any, file string) error {
-	t.Helper()
+// replay replays the history in file with wf registered as TicketWorkflow,
+// logging to logger.
+func replay(logger sdklog.Logger, wf any, file string) error {
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "TicketWorkflow"})
-	return r.ReplayWorkflowHistoryFromJSONFile(testLogger(t, slog.LevelWarn), file)
+	if !strings.HasSuffix(file, ".gz") {
+		return r.ReplayWorkflowHistoryFromJSONFile(logger, file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	h, err := client.HistoryFromJSON(zr, client.HistoryJSONOptions{})
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return r.ReplayWorkflowHistory(logger, h)
 }
 
 func TestReplayRecordedHistories(t *testing.T) {
@@ -60,7 +86,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, file := range historyFiles(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			t.Parallel()
-			if err := replay(t, TicketWorkflow, file); err != nil {
+			if err := replay(testLogger(t, slog.LevelWarn), TicketWorkflow, file); err != nil {
 				t.Errorf("%s does not replay on the current TicketWorkflow (a non-deterministic change? put it behind workflow.GetVersion): %v", file, err)
 			}
 		})
@@ -79,7 +105,7 @@ func TestReplayFailsOnNonDeterministicChange(t *testing.T) {
 	}{
 		{"a timer added before the first change", sleepFirstTicketWorkflow, "ticket_life.json"},
 		{"run ends on the window timer without draining", noDrainTicketWorkflow, "reopen_as_window_ends.json"},
-		{"limit of changes per run raised", neverContinueTicketWorkflow, "continue_as_new_run1.json"},
+		{"limit of changes per run raised", neverContinueTicketWorkflow, "continue_as_new_run1.json.gz"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,7 +114,9 @@ func TestReplayFailsOnNonDeterministicChange(t *testing.T) {
 			if _, err := os.Stat(file); err != nil {
 				t.Fatalf("history missing: %v", err)
 			}
-			err := replay(t, tt.wf, file)
+			// The replayer logs the failure as a workflow panic, with its
+			// stack; the error says enough.
+			err := replay(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), tt.wf, file)
 			if err == nil {
 				t.Fatalf("%s replayed on a changed workflow; the replay test cannot catch this change", tt.history)
 			}
@@ -137,7 +165,7 @@ func noDrainTicketWorkflow(ctx workflow.Context, in Input) (State, error) {
 }
 
 // neverContinueTicketWorkflow is TicketWorkflow that never continues as
-// new: its run takes all the changes of continue_as_new_run1.json.
+// new: its run takes all the changes of continue_as_new_run1.json.gz.
 func neverContinueTicketWorkflow(ctx workflow.Context, in Input) (State, error) {
 	w := &impl{in: in}
 	if err := w.setup(ctx); err != nil {
@@ -287,8 +315,8 @@ func (r *recorder) history(t *testing.T, workflowID, runID string) *historypb.Hi
 }
 
 // save writes the history of a closed run to name under testdata/, in the
-// JSON format of the Temporal CLI that the replayer reads, and checks that
-// it replays.
+// JSON format of the Temporal CLI that the replayer reads (gzipped when
+// name ends in .gz), and checks that it replays.
 func (r *recorder) save(t *testing.T, workflowID, runID, name string) {
 	t.Helper()
 	h := r.history(t, workflowID, runID)
@@ -301,12 +329,22 @@ func (r *recorder) save(t *testing.T, workflowID, runID, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b = append(b, '\n')
+	if strings.HasSuffix(name, ".gz") {
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		_, _ = zw.Write(b)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b = z.Bytes()
+	}
 	file := filepath.Join(r.out, name)
-	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wrote %s: %d events, %d bytes", file, len(h.Events), len(b)+1)
-	if err := replay(t, TicketWorkflow, file); err != nil {
+	t.Logf("wrote %s: %d events, %d bytes", file, len(h.Events), len(b))
+	if err := replay(testLogger(t, slog.LevelWarn), TicketWorkflow, file); err != nil {
 		t.Fatalf("%s does not replay: %v", file, err)
 	}
 }
@@ -441,11 +479,13 @@ func timerFiredThenSignaledInOneTask(h *historypb.History) bool {
 	return false
 }
 
-// continueAsNew: a ticket with more than maxChangesPerRun changes (a
-// backlog the outbox delivers at once), whose first run continues as new
-// carrying its state; the second run ends after a close and its window.
+// continueAsNew: a ticket with more than maxChangesPerRun changes, whose
+// first run continues as new carrying its state; the second run ends after
+// a close and its window. The changes come as a backlog that reaches the
+// workflow in one task (the worker is away while the outbox delivers
+// them), which keeps the history to the signals themselves.
 func (r *recorder) continueAsNew(t *testing.T) {
-	r.startWorker(t)
+	stop := r.startWorker(t)
 	life := recordedTicket("HD-100003", 1001, time.Second)
 	wid := TicketWorkflowID(life.id)
 	at := func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
@@ -453,6 +493,7 @@ func (r *recorder) continueAsNew(t *testing.T) {
 	created := life.next(schematype.StatusNew, at())
 	r.deliverAndSettle(t, created)
 	firstRun := r.runID(t, wid)
+	stop()
 	n := maxChangesPerRun + 5
 	for i := 1; i < n; i++ {
 		ch := life.next(schematype.StatusNew, at())
@@ -461,6 +502,7 @@ func (r *recorder) continueAsNew(t *testing.T) {
 		ch.Priority = []schematype.Priority{schematype.PriorityHigh, schematype.PriorityCritical}[i%2]
 		r.deliver(t, ch)
 	}
+	r.startWorker(t)
 	waitFor(t, r.ctx, "first run continued as new", func() bool {
 		d, err := r.c.DescribeWorkflowExecution(r.ctx, wid, firstRun)
 		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
@@ -477,7 +519,8 @@ func (r *recorder) continueAsNew(t *testing.T) {
 	r.deliver(t, life.next(schematype.StatusClosed, at()))
 	st := r.result(t, wid, secondRun)
 	checkState(t, "ended second run", st, schematype.StatusClosed, life.seq, n+2)
-	r.save(t, wid, firstRun, "continue_as_new_run1.json")
+	// 500 signals make some 350 KB of JSON; gzipped it is 30 KB.
+	r.save(t, wid, firstRun, "continue_as_new_run1.json.gz")
 	r.save(t, wid, secondRun, "continue_as_new_run2.json")
 }
 

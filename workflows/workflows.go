@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"helpdesk/ent/schema/schematype"
@@ -91,6 +92,8 @@ func (w *impl) run(ctx workflow.Context) (State, error) {
 			c.Receive(ctx, &ch)
 			w.take(ch)
 		})
+		canceled := false
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { canceled = true })
 		ended := false
 		if wait, ok := w.reopenWindowLeft(ctx); ok {
 			if wait <= 0 {
@@ -103,6 +106,9 @@ func (w *impl) run(ctx workflow.Context) (State, error) {
 			sel.Select(ctx)
 		}
 		cancelTimer()
+		if canceled {
+			return w.state, temporal.NewCanceledError()
+		}
 		if ended {
 			// A change that arrived meanwhile (a reopen) keeps it going.
 			if w.drain(ctx) {
@@ -124,7 +130,9 @@ func (w *impl) take(ch schematype.TicketChange) {
 	if ch.Seq != 0 && ch.Seq <= w.state.LastSeq {
 		return
 	}
-	w.state.LastSeq = ch.Seq
+	if ch.Seq != 0 {
+		w.state.LastSeq = ch.Seq
+	}
 	w.state.Ticket = ch
 	w.state.Changes++
 	w.takenHere++
