@@ -746,7 +746,7 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&TicketClient{config: _q.config}).Query()
 			)
-			args := newTicketPaginateArgs(fieldArgs(ctx, new(TicketWhereInput), path...))
+			args := newTicketPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}

@@ -89,11 +89,10 @@ func (_m *Organization) Services(ctx context.Context) (result []*Service, err er
 }
 
 func (_m *Organization) Tickets(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TicketOrder, where *TicketWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TicketOrder,
 ) (*TicketConnection, error) {
 	opts := []TicketPaginateOption{
 		WithTicketOrder(orderBy),
-		WithTicketFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]

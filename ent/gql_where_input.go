@@ -1932,17 +1932,9 @@ type OrganizationWhereInput struct {
 	HasAccountManager     *bool              `json:"hasAccountManager,omitempty"`
 	HasAccountManagerWith []*AgentWhereInput `json:"hasAccountManagerWith,omitempty"`
 
-	// "contacts" edge predicates.
-	HasContacts     *bool                `json:"hasContacts,omitempty"`
-	HasContactsWith []*ContactWhereInput `json:"hasContactsWith,omitempty"`
-
 	// "services" edge predicates.
 	HasServices     *bool                `json:"hasServices,omitempty"`
 	HasServicesWith []*ServiceWhereInput `json:"hasServicesWith,omitempty"`
-
-	// "tickets" edge predicates.
-	HasTickets     *bool               `json:"hasTickets,omitempty"`
-	HasTicketsWith []*TicketWhereInput `json:"hasTicketsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2278,24 +2270,6 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		}
 		predicates = append(predicates, organization.HasAccountManagerWith(with...))
 	}
-	if i.HasContacts != nil {
-		p := organization.HasContacts()
-		if !*i.HasContacts {
-			p = organization.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasContactsWith) > 0 {
-		with := make([]predicate.Contact, 0, len(i.HasContactsWith))
-		for _, w := range i.HasContactsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasContactsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, organization.HasContactsWith(with...))
-	}
 	if i.HasServices != nil {
 		p := organization.HasServices()
 		if !*i.HasServices {
@@ -2313,24 +2287,6 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, organization.HasServicesWith(with...))
-	}
-	if i.HasTickets != nil {
-		p := organization.HasTickets()
-		if !*i.HasTickets {
-			p = organization.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasTicketsWith) > 0 {
-		with := make([]predicate.Ticket, 0, len(i.HasTicketsWith))
-		for _, w := range i.HasTicketsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasTicketsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, organization.HasTicketsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -3522,18 +3478,6 @@ type TicketWhereInput struct {
 	// "assignee" edge predicates.
 	HasAssignee     *bool              `json:"hasAssignee,omitempty"`
 	HasAssigneeWith []*AgentWhereInput `json:"hasAssigneeWith,omitempty"`
-
-	// "comments" edge predicates.
-	HasComments     *bool                `json:"hasComments,omitempty"`
-	HasCommentsWith []*CommentWhereInput `json:"hasCommentsWith,omitempty"`
-
-	// "events" edge predicates.
-	HasEvents     *bool                    `json:"hasEvents,omitempty"`
-	HasEventsWith []*TicketEventWhereInput `json:"hasEventsWith,omitempty"`
-
-	// "notifications" edge predicates.
-	HasNotifications     *bool                     `json:"hasNotifications,omitempty"`
-	HasNotificationsWith []*NotificationWhereInput `json:"hasNotificationsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4339,60 +4283,6 @@ func (i *TicketWhereInput) P() (predicate.Ticket, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, ticket.HasAssigneeWith(with...))
-	}
-	if i.HasComments != nil {
-		p := ticket.HasComments()
-		if !*i.HasComments {
-			p = ticket.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCommentsWith) > 0 {
-		with := make([]predicate.Comment, 0, len(i.HasCommentsWith))
-		for _, w := range i.HasCommentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCommentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, ticket.HasCommentsWith(with...))
-	}
-	if i.HasEvents != nil {
-		p := ticket.HasEvents()
-		if !*i.HasEvents {
-			p = ticket.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasEventsWith) > 0 {
-		with := make([]predicate.TicketEvent, 0, len(i.HasEventsWith))
-		for _, w := range i.HasEventsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasEventsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, ticket.HasEventsWith(with...))
-	}
-	if i.HasNotifications != nil {
-		p := ticket.HasNotifications()
-		if !*i.HasNotifications {
-			p = ticket.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasNotificationsWith) > 0 {
-		with := make([]predicate.Notification, 0, len(i.HasNotificationsWith))
-		for _, w := range i.HasNotificationsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasNotificationsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, ticket.HasNotificationsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

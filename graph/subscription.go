@@ -6,6 +6,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/viewer"
 )
 
@@ -38,6 +39,7 @@ func (r *Resolver) ticketEvents(ctx context.Context, ticketID *int) (<-chan *ent
 		}
 		return q.Limit(500).All(ctx)
 	}
+	who := viewer.FromContext(ctx)
 	start := time.Now()
 	out := make(chan *ent.TicketEvent, 16)
 	go func() {
@@ -50,6 +52,9 @@ func (r *Resolver) ticketEvents(ctx context.Context, ticketID *int) (<-chan *ent
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			}
+			if err := auth.Recheck(ctx, r.Client, who); err != nil {
+				return // token revoked or owner deactivated: the stream ends
 			}
 			now := time.Now()
 			since := now.Add(-eventLookBack)

@@ -40,6 +40,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	apitokenHooks := schema.APIToken{}.Hooks()
+
+	apitoken.Hooks[1] = apitokenHooks[0]
 	apitokenMixinFields0 := apitokenMixin[0].Fields()
 	_ = apitokenMixinFields0
 	apitokenFields := schema.APIToken{}.Fields()

@@ -31,9 +31,11 @@ func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("sla_policy", SLAPolicy.Type).Ref("organizations").Field("sla_policy_id").Unique(),
 		edge.From("account_manager", Agent.Type).Ref("managed_organizations").Field("account_manager_id").Unique(),
-		edge.To("contacts", Contact.Type),
+		// No where-filters across contacts and tickets: a USER contact
+		// would learn of colleagues' contacts and tickets through them.
+		edge.To("contacts", Contact.Type).Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("services", Service.Type),
-		edge.To("tickets", Ticket.Type).Annotations(entgql.RelayConnection()),
+		edge.To("tickets", Ticket.Type).Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("webhooks", Webhook.Type).Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.From("partner_tokens", APIToken.Type).Ref("partner_organizations").Annotations(entgql.Skip(entgql.SkipAll)),
 	}

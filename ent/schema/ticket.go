@@ -67,9 +67,11 @@ func (Ticket) Edges() []ent.Edge {
 		edge.From("requester", Contact.Type).Ref("requested_tickets").Field("requester_id").Unique().Required().Immutable(),
 		edge.From("service", Service.Type).Ref("tickets").Field("service_id").Unique(),
 		edge.From("assignee", Agent.Type).Ref("assigned_tickets").Field("assignee_id").Unique(),
-		edge.To("comments", Comment.Type),
-		edge.To("events", TicketEvent.Type),
-		edge.To("notifications", Notification.Type),
+		// No where-filters across these edges: their sub-queries would
+		// see internal notes and agents' notifications that privacy hides.
+		edge.To("comments", Comment.Type).Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("events", TicketEvent.Type).Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("notifications", Notification.Type).Annotations(entgql.Skip(entgql.SkipWhereInput)),
 	}
 }
 

@@ -63,6 +63,28 @@ func Authenticate(ctx context.Context, c *ent.Client, token string) (viewer.View
 	} else if err != nil {
 		return viewer.Viewer{}, fmt.Errorf("auth: looking up token: %w", err)
 	}
+	return viewerOf(sys, t)
+}
+
+// Recheck tells whether the token a long-lived request (a subscription)
+// came with still stands: not revoked, its owner still active.
+func Recheck(ctx context.Context, c *ent.Client, v viewer.Viewer) error {
+	if v.Kind == viewer.System {
+		return nil
+	}
+	sys := viewer.SystemContext(ctx)
+	t, err := c.APIToken.Query().Where(apitoken.ID(v.TokenID), apitoken.RevokedAtIsNil()).WithAgent().WithContact().Only(sys)
+	if ent.IsNotFound(err) {
+		return viewer.ErrUnauthenticated
+	} else if err != nil {
+		return fmt.Errorf("auth: looking up token: %w", err)
+	}
+	_, err = viewerOf(sys, t)
+	return err
+}
+
+// viewerOf is the viewer a token row stands for.
+func viewerOf(sys context.Context, t *ent.APIToken) (viewer.Viewer, error) {
 	switch {
 	case t.Edges.Agent != nil:
 		a := t.Edges.Agent

@@ -118,7 +118,7 @@ func newGraphQL(o Options) *handler.Server {
 			}
 			v, err := auth.Authenticate(ctx, o.Client, auth.BearerToken(p.Authorization()))
 			if err != nil {
-				return nil, nil, err
+				return ctx, nil, err
 			}
 			return viewer.NewContext(ctx, v), &p, nil
 		},
