@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -60,7 +61,8 @@ type Options struct {
 	RateLimit float64
 	// Ready reports whether the process can serve (database, Temporal).
 	Ready func(context.Context) error
-	// AfterMutation runs after each POST to /graphql (kicks the outbox).
+	// AfterMutation runs after each mutation has committed (kicks the
+	// outbox, so its workflow hears of the change at once).
 	AfterMutation func()
 	// Registry receives the metrics; nil means a new one.
 	Registry *prometheus.Registry
@@ -133,6 +135,20 @@ func newGraphQL(o Options) *handler.Server {
 	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(entgql.Transactioner{TxOpener: o.Client})
+	if o.AfterMutation != nil {
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			op := graphql.GetOperationContext(ctx).Operation
+			if op == nil || op.Operation != ast.Mutation {
+				return next(ctx)
+			}
+			h := next(ctx)
+			return func(ctx context.Context) *graphql.Response {
+				res := h(ctx) // the mutation's transaction has committed (or rolled back)
+				o.AfterMutation()
+				return res
+			}
+		})
+	}
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverFunc(o.Logger))
 	return srv
@@ -208,9 +224,6 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 			return
 		}
 		gql.ServeHTTP(w, r.WithContext(ctx))
-		if r.Method == http.MethodPost && o.AfterMutation != nil {
-			o.AfterMutation()
-		}
 	})
 }
 
