@@ -94,11 +94,25 @@ var migrating sync.Mutex
 // migrationLockKey serializes migrations of processes starting together.
 const migrationLockKey = 0x68656c71
 
-// Migrate brings the schema up to date and seeds the default SLA policy.
-// Changes are additive — columns, tables and indexes are added, never
-// dropped — so an upgrade loses no data and an older binary still runs
-// against a newer schema during a rolling upgrade. On PostgreSQL an
-// advisory lock keeps concurrent starts (API and workers) from racing.
+// SchemaVersion is the version of the database schema this binary
+// writes. ent's diff adds new tables, columns and indexes by itself; a
+// change that must move or rewrite data bumps SchemaVersion and adds its
+// step to dataSteps.
+const SchemaVersion = 1
+
+// dataSteps are the data migrations by the version they lead to, run in
+// order after the schema diff, each in its own transaction.
+var dataSteps = map[int]func(context.Context, *ent.Tx) error{}
+
+// versionsTable records every schema version applied, and when.
+const versionsTable = "helpdesk_schema_versions"
+
+// Migrate brings the database to SchemaVersion and seeds the default SLA
+// policy. Schema changes are additive — columns, tables and indexes are
+// added, never dropped — so an upgrade loses no data; a database already
+// at a newer version than this binary is refused rather than touched. On
+// PostgreSQL an advisory lock keeps concurrent starts (API and workers)
+// from racing.
 func (d *DB) Migrate(ctx context.Context) error {
 	// ent's migrator shares its table descriptions across clients: one
 	// migration at a time per process.
@@ -113,14 +127,51 @@ func (d *DB) Migrate(ctx context.Context) error {
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
 			return fmt.Errorf("store: taking the migration lock: %w", err)
 		}
-		defer func() {
-			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey)
-		}()
+		defer func() { _, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey) }()
+	}
+	current, err := d.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if current > SchemaVersion {
+		return fmt.Errorf("store: the database is at schema version %d, newer than this helpdesk (%d): run the newer helpdesk, or restore a backup taken before the upgrade", current, SchemaVersion)
 	}
 	if err := d.Client.Schema.Create(ctx, schema.WithDropColumn(false), schema.WithDropIndex(false), migrate.WithForeignKeys(true)); err != nil {
 		return fmt.Errorf("store: migrating the schema: %w", err)
 	}
+	for v := current + 1; v <= SchemaVersion; v++ {
+		tx, err := d.Client.Tx(viewer.SystemContext(ctx))
+		if err != nil {
+			return err
+		}
+		if step := dataSteps[v]; step != nil {
+			if err := step(viewer.SystemContext(ctx), tx); err != nil {
+				_ = tx.Rollback()
+				return fmt.Errorf("store: migrating data to schema version %d: %w", v, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (version, applied_at) VALUES (%d, CURRENT_TIMESTAMP)", versionsTable, v)); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("store: recording schema version %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
 	return SeedDefaultPolicy(ctx, d.Client)
+}
+
+// Version is the newest schema version applied to the database (0 for a
+// new one).
+func (d *DB) Version(ctx context.Context) (int, error) {
+	if _, err := d.SQL.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+versionsTable+" (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"); err != nil {
+		return 0, fmt.Errorf("store: creating %s: %w", versionsTable, err)
+	}
+	var v sql.NullInt64
+	if err := d.SQL.QueryRowContext(ctx, "SELECT MAX(version) FROM "+versionsTable).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: reading the schema version: %w", err)
+	}
+	return int(v.Int64), nil
 }
 
 // SeedDefaultPolicy creates the installation's default SLA policy (SPEC §2)
