@@ -186,6 +186,7 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.Header.Set("Content-Type", "application/json") // what gqlgen's POST transport takes
 		case http.MethodGet:
 			if !isWebSocketUpgrade(r) && isMutation(r) {
 				w.Header().Set("Allow", "POST")
@@ -248,10 +249,14 @@ func isMutation(r *http.Request) bool {
 }
 
 // isJSON reports whether a POST's Content-Type is JSON, the one body the
-// GraphQL endpoint reads.
+// GraphQL endpoint reads. A request without a Content-Type is read as
+// JSON too (its body is checked next), so a terse client still works.
 func isJSON(contentType string) bool {
+	if strings.TrimSpace(contentType) == "" {
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/json"
+	return err == nil && (mt == "application/json" || mt == "application/graphql+json")
 }
 
 // checkParams checks a POST body is a GraphQL-over-HTTP request: a JSON

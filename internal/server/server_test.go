@@ -57,3 +57,14 @@ func first(s string) string {
 	}
 	return s
 }
+
+// TestPostWithoutContentTypeIsReadAsJSON: a terse client that sends a JSON
+// body without a Content-Type is served.
+func TestPostWithoutContentTypeIsReadAsJSON(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t, apitest.Options{})
+	res := e.Raw(t, http.MethodPost, "/graphql", apitest.AdminToken, "", []byte(`{"query": "{ viewer { agent { role } } }"}`))
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Data), "ADMIN") {
+		t.Fatalf("POST without Content-Type: %d %s %v", res.Status, res.Data, res.Errors)
+	}
+}
