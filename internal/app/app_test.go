@@ -158,3 +158,70 @@ func waitRunning(t *testing.T, deps *app.Deps, ticketID int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestShutdownDrainsInFlightRequests stops the process while a request is
+// half sent: the request is still answered, then the server stops.
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	env := map[string]string{"HELPDESK_DATA_DIR": dir, "HELPDESK_ADDR": addr, "HELPDESK_ADMIN_TOKEN": adminToken}
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	deps, err := app.Open(ctx, cfg, app.RoleAll, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer deps.Close()
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx, cfg, app.RoleAll, deps, log) }()
+	for i := 0; ; i++ {
+		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			res.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatal("not serving")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"query": "{ viewer { agent { role } } }"}`
+	head := "POST /graphql HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/json\r\nAuthorization: Bearer " + adminToken +
+		"\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+	if _, err := io.WriteString(conn, head+body[:10]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the server is reading the body
+	cancel()                           // SIGTERM
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the server stopped with a request in flight (%v)", err)
+	default:
+	}
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	reply, _ := io.ReadAll(conn)
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 200") || !strings.Contains(string(reply), "ADMIN") {
+		t.Fatalf("the in-flight request was not answered: %q", reply)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not stop after draining")
+	}
+}
