@@ -71,11 +71,32 @@ func Create(ctx context.Context, c *ent.Client, r Request) (*ent.Ticket, error) 
 		SetRequesterID(requester).SetNillableChannel(r.Channel).SetNillableServiceID(r.ServiceID).
 		SetNillableSofNumber(r.SOFNumber).SetNillableEventType(r.EventType).SetNillableCurrentStatus(r.CurrentStatus).
 		SetNillableLogs(r.Logs).SetNillableOnsetAt(r.OnsetAt).SetNillableIdempotencyKey(r.IdempotencyKey)
+	if r.IdempotencyKey == nil {
+		return b.Save(ctx)
+	}
+	// A concurrent request with the same key may win the race: the unique
+	// index refuses this insert, and the winner's ticket is the answer. In
+	// a transaction (every GraphQL mutation runs in one) the refused insert
+	// is rolled back to a savepoint, so the transaction stays usable.
+	inTx := ent.TxFromContext(ctx) != nil
+	if inTx {
+		if _, err := c.ExecContext(ctx, "SAVEPOINT intake_idempotency"); err != nil {
+			return nil, err
+		}
+	}
 	t, err := b.Save(ctx)
-	if ent.IsConstraintError(err) && r.IdempotencyKey != nil {
-		// A concurrent request with the same key won the race.
-		if t, kerr := byKey(ctx, c, requester, *r.IdempotencyKey); t != nil {
-			return t, kerr
+	if inTx {
+		stmt := "RELEASE SAVEPOINT intake_idempotency"
+		if err != nil {
+			stmt = "ROLLBACK TO SAVEPOINT intake_idempotency"
+		}
+		if _, serr := c.ExecContext(ctx, stmt); serr != nil && err == nil {
+			return nil, serr
+		}
+	}
+	if ent.IsConstraintError(err) {
+		if won, kerr := byKey(ctx, c, requester, *r.IdempotencyKey); won != nil || kerr != nil {
+			return won, kerr
 		}
 	}
 	return t, err
