@@ -12,7 +12,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"helpdesk/internal/auth"
@@ -281,14 +281,5 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func quietLogger() *slogAdapter { return &slogAdapter{} }
-
-// slogAdapter drops the Temporal client's logs in tests.
-type slogAdapter struct{}
-
-func (slogAdapter) Debug(string, ...any) {}
-func (slogAdapter) Info(string, ...any)  {}
-func (slogAdapter) Warn(string, ...any)  {}
-func (slogAdapter) Error(string, ...any) {}
-
-var _ = fmt.Sprintf
+// quietLogger drops the Temporal client's logs in tests.
+func quietLogger() tlog.Logger { return tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
