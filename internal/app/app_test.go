@@ -32,9 +32,29 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// process is a running zero-set-up default.
+type process struct {
+	deps   *app.Deps
+	cancel context.CancelFunc // what SIGTERM does
+	done   chan error         // Serve's result
+}
+
 // start runs the zero-set-up default (embedded SQLite and Temporal) on dir
 // until the returned stop is called.
 func start(t *testing.T, dir, addr string) (deps *app.Deps, stop func()) {
+	t.Helper()
+	p := launch(t, dir, addr)
+	return p.deps, func() {
+		p.cancel()
+		if err := <-p.done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		p.deps.Close()
+	}
+}
+
+// launch starts the default and waits until it is ready.
+func launch(t *testing.T, dir, addr string) *process {
 	t.Helper()
 	env := map[string]string{"HELPDESK_DATA_DIR": dir, "HELPDESK_ADDR": addr, "HELPDESK_ADMIN_TOKEN": adminToken}
 	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
@@ -43,8 +63,9 @@ func start(t *testing.T, dir, addr string) (deps *app.Deps, stop func()) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.DiscardHandler)
-	deps, err = app.Open(ctx, cfg, app.RoleAll, log)
+	deps, err := app.Open(ctx, cfg, app.RoleAll, log)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -62,13 +83,7 @@ func start(t *testing.T, dir, addr string) (deps *app.Deps, stop func()) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return deps, func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		deps.Close()
-	}
+	return &process{deps: deps, cancel: cancel, done: done}
 }
 
 func post(t *testing.T, addr, query string) map[string]any {
@@ -162,32 +177,11 @@ func waitRunning(t *testing.T, deps *app.Deps, ticketID int) {
 // TestShutdownDrainsInFlightRequests stops the process while a request is
 // half sent: the request is still answered, then the server stops.
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
-	dir, addr := t.TempDir(), freeAddr(t)
-	env := map[string]string{"HELPDESK_DATA_DIR": dir, "HELPDESK_ADDR": addr, "HELPDESK_ADMIN_TOKEN": adminToken}
-	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	log := slog.New(slog.DiscardHandler)
-	deps, err := app.Open(ctx, cfg, app.RoleAll, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer deps.Close()
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, cfg, app.RoleAll, deps, log) }()
-	for i := 0; ; i++ {
-		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			res.Body.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatal("not serving")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr := freeAddr(t)
+	p := launch(t, t.TempDir(), addr)
+	defer p.deps.Close()
+	defer p.cancel()
+	cancel, done := p.cancel, p.done
 
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {

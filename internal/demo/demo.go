@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
@@ -113,7 +114,7 @@ func Seed(ctx context.Context, c *ent.Client) (tok Tokens, seeded bool, err erro
 		return tok, false, err
 	}
 	asUser := viewer.NewContext(ctx, viewer.Viewer{Kind: viewer.Contact, ID: user.ID, Role: string(user.Role), OrganizationID: org.ID})
-	onset := pol.CreatedAt.Add(-20 * 60e9)
+	onset := pol.CreatedAt.Add(-20 * time.Minute)
 	for _, t := range []intake.Request{
 		{Subject: "VPN tunnel to Frankfurt down", Description: "Since 09:12 no traffic passes the MPLS VPN; branch office offline.",
 			Priority: schematype.PriorityCritical, Category: ticket.CategoryINCIDENT, ServiceID: &svc.ID,

@@ -38,7 +38,6 @@ type DB struct {
 }
 
 // Open opens PostgreSQL at url, or SQLite in dataDir when url is empty.
-// Extra ent options (a debug driver in tests) may follow.
 func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 	var (
 		db  *sql.DB
