@@ -6,10 +6,15 @@ package graph
 //go:generate go run github.com/99designs/gqlgen
 
 import (
+	"github.com/99designs/gqlgen/graphql"
+
 	"helpdesk/ent"
 )
 
 // Resolver is the root resolver; it holds the dependencies resolvers share.
 type Resolver struct {
 	Client *ent.Client
+	// ErrorPresenter turns an error that ends a subscription into what the
+	// client sees (the server's, so the codes are mapped in one place).
+	ErrorPresenter graphql.ErrorPresenterFunc
 }
