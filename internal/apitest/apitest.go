@@ -52,6 +52,17 @@ type Options struct {
 	RateLimit float64
 	// Driver wraps the database driver (to count queries).
 	Driver func(dialect.Driver) dialect.Driver
+	// AfterMutation, if set, also runs after each mutation has committed.
+	AfterMutation func()
+	// Server options passed through (zero values: the server's defaults).
+	CORSOrigins                                             []string
+	MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken int
+	BodyReadTimeout                                         time.Duration
+	// AuthFailureRate and AuthFailureBurst limit failed authentications
+	// per client address; a rate of 0 (the default here) turns it off, as
+	// RateLimit: tests send many bad tokens from one address.
+	AuthFailureRate  float64
+	AuthFailureBurst int
 }
 
 // Env is a running helpdesk.
@@ -103,8 +114,24 @@ func New(t testing.TB, o Options) *Env {
 		t.Cleanup(func() { cancel(); <-done })
 		kick = e.Dispatcher.Kick
 	}
+	if o.AfterMutation != nil {
+		then := kick
+		kick = func() {
+			o.AfterMutation()
+			if then != nil {
+				then()
+			}
+		}
+	}
+	failureRate := o.AuthFailureRate
+	if failureRate == 0 {
+		failureRate = -1 // off
+	}
 	srv := httptest.NewServer(server.New(server.Options{
 		Client: db.Client, RateLimit: o.RateLimit, AfterMutation: kick,
+		CORSOrigins: o.CORSOrigins, BodyReadTimeout: o.BodyReadTimeout,
+		AuthFailureRate: failureRate, AuthFailureBurst: o.AuthFailureBurst,
+		MaxSubscriptionsPerConnection: o.MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken: o.MaxSubscriptionsPerToken,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}))
 	t.Cleanup(srv.Close)

@@ -44,9 +44,18 @@ func (r Role) String() string {
 	return [...]string{"serve", "api", "worker"}[r]
 }
 
-// shutdownGrace is how long in-flight requests may take to finish after a
-// stop signal.
-const shutdownGrace = 20 * time.Second
+const (
+	// shutdownGrace is how long in-flight requests may take to finish
+	// after a stop signal.
+	shutdownGrace = 20 * time.Second
+	// readHeaderTimeout bounds the request line and headers: a few KiB
+	// that any client sends at once; a slow-loris trickle is cut. (The
+	// body has its own deadline, server.DefaultBodyReadTimeout, set per
+	// request so that WebSockets, which read for hours, are not cut.)
+	readHeaderTimeout = 10 * time.Second
+	// idleTimeout closes a keep-alive connection unused for this long.
+	idleTimeout = 2 * time.Minute
+)
 
 // Deps are the opened dependencies of a process.
 type Deps struct {
@@ -163,7 +172,10 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 
 	handler := server.New(server.Options{
 		Client: deps.DB.Client, Logger: log, RateLimit: cfg.RateLimit,
-		AfterMutation: disp.Kick,
+		CORSOrigins:                   cfg.CORSOrigins,
+		MaxSubscriptionsPerToken:      cfg.MaxSubscriptionsPerToken,
+		MaxSubscriptionsPerConnection: cfg.MaxSubscriptionsPerConnection,
+		AfterMutation:                 disp.Kick,
 		Ready: func(ctx context.Context) error {
 			if err := deps.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -178,7 +190,7 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 	if err != nil {
 		return fmt.Errorf("app: HELPDESK_ADDR=%s: %w (is another helpdesk running? set HELPDESK_ADDR to another port)", cfg.Addr, err)
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("helpdesk is ready", "graphiql", "http://"+ln.Addr().String()+"/", "graphql", "http://"+ln.Addr().String()+"/graphql")

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,6 +37,16 @@ type Config struct {
 	WebhookAllowPrivate bool
 	// RateLimit is requests per second per token; 0 turns it off (HELPDESK_RATE_LIMIT).
 	RateLimit float64
+	// CORSOrigins may call the API from a browser: origins such as
+	// https://portal.example.com, or just "*" for any; empty means
+	// same-origin only (HELPDESK_CORS_ORIGINS).
+	CORSOrigins []string
+	// MaxSubscriptionsPerToken caps one token's open subscriptions across
+	// its connections to this process (HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN).
+	MaxSubscriptionsPerToken int
+	// MaxSubscriptionsPerConnection caps the open subscriptions of one
+	// WebSocket (HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION).
+	MaxSubscriptionsPerConnection int
 }
 
 // Variable describes one environment variable, for errors and --help.
@@ -56,6 +67,9 @@ var Variables = []Variable{
 	{"HELPDESK_SMTP_LISTEN", "inbound mail listener, e.g. 127.0.0.1:2525; unset = off", ""},
 	{"HELPDESK_WEBHOOK_ALLOW_PRIVATE", "true allows webhook targets on loopback and private networks", "false"},
 	{"HELPDESK_RATE_LIMIT", "requests per second per token (burst twice that; 0 = off)", "50"},
+	{"HELPDESK_CORS_ORIGINS", "comma-separated origins whose pages may call the API (and open WebSockets), e.g. https://portal.example.com; * = any; unset = same-origin only", ""},
+	{"HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "open subscriptions one token may hold across its WebSockets to one process", "25"},
+	{"HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION", "open subscriptions on one WebSocket", "10"},
 }
 
 // FromEnv reads the configuration with lookup (os.LookupEnv in main).
@@ -126,7 +140,52 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if err != nil || c.RateLimit < 0 {
 		return c, fmt.Errorf("config: HELPDESK_RATE_LIMIT=%q: want a number of requests per second ≥ 0 (0 turns it off)", rl)
 	}
+	if c.CORSOrigins, err = parseOrigins(get("HELPDESK_CORS_ORIGINS")); err != nil {
+		return c, err
+	}
+	for _, v := range []struct {
+		name string
+		dst  *int
+	}{
+		{"HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", &c.MaxSubscriptionsPerToken},
+		{"HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION", &c.MaxSubscriptionsPerConnection},
+	} {
+		raw := get(v.name)
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("config: %s=%q: want a whole number of subscriptions ≥ 1", v.name, raw)
+		}
+		*v.dst = n
+	}
 	return c, nil
+}
+
+// parseOrigins reads HELPDESK_CORS_ORIGINS: "" (same-origin only), "*"
+// (any origin: no credential travels in cookies, so a foreign page gains
+// nothing it does not hold already), or a comma-separated list of
+// scheme://host[:port] origins, as browsers send them.
+func parseOrigins(raw string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(raw, ",") {
+		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
+		if o == "" {
+			continue
+		}
+		if o == "*" {
+			out = append(out, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.ContainsAny(o, "*?[]\\") {
+			return nil, fmt.Errorf("config: HELPDESK_CORS_ORIGINS: %q is not an origin: want scheme://host[:port] such as https://portal.example.com (no path, no wildcard), or * alone", o)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	if len(out) > 1 && slices.Contains(out, "*") {
+		return nil, fmt.Errorf("config: HELPDESK_CORS_ORIGINS: * allows every origin and stands alone; list origins or use *")
+	}
+	return out, nil
 }
 
 // FromOS reads the configuration from the process environment.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,8 @@ func TestDefaultsFollowTheSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TemporalNamespace != "default" ||
-		c.SMTPFrom != "helpdesk@localhost" || c.RateLimit != 50 || c.WebhookAllowPrivate || c.DatabaseURL != "" || c.TemporalAddress != "" {
+		c.SMTPFrom != "helpdesk@localhost" || c.RateLimit != 50 || c.WebhookAllowPrivate || c.DatabaseURL != "" || c.TemporalAddress != "" ||
+		c.CORSOrigins != nil || c.MaxSubscriptionsPerToken != 25 || c.MaxSubscriptionsPerConnection != 10 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -34,6 +36,14 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"negative rate limit", "HELPDESK_RATE_LIMIT", "-1"},
 		{"rate limit not a number", "HELPDESK_RATE_LIMIT", "fast"},
 		{"empty data directory", "HELPDESK_DATA_DIR", ""},
+		{"CORS origin without scheme", "HELPDESK_CORS_ORIGINS", "portal.example.com"},
+		{"CORS origin with a path", "HELPDESK_CORS_ORIGINS", "https://portal.example.com/app"},
+		{"CORS origin with a wildcard", "HELPDESK_CORS_ORIGINS", "https://*.example.com"},
+		{"CORS * beside an origin", "HELPDESK_CORS_ORIGINS", "*, https://portal.example.com"},
+		{"CORS origin of another scheme", "HELPDESK_CORS_ORIGINS", "ftp://portal.example.com"},
+		{"no subscriptions per token", "HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "0"},
+		{"subscriptions per token not a number", "HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "many"},
+		{"negative subscriptions per connection", "HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION", "-1"},
 	} {
 		_, err := FromEnv(env(map[string]string{tc.variable: tc.value}))
 		if err == nil || !strings.Contains(err.Error(), tc.variable) {
@@ -47,5 +57,32 @@ func TestRateLimitZeroTurnsItOff(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{"HELPDESK_RATE_LIMIT": "0"}))
 	if err != nil || c.RateLimit != 0 {
 		t.Fatalf("HELPDESK_RATE_LIMIT=0: %+v %v", c, err)
+	}
+}
+
+func TestCORSOriginsAreAListOfOriginsOrStar(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		raw  string
+		want []string
+	}{
+		{"", nil},
+		{"*", []string{"*"}},
+		{"https://Portal.example.com/, http://localhost:3000", []string{"https://portal.example.com", "http://localhost:3000"}},
+		{" https://portal.example.com ,, ", []string{"https://portal.example.com"}},
+	} {
+		c, err := FromEnv(env(map[string]string{"HELPDESK_CORS_ORIGINS": tc.raw}))
+		if err != nil || !slices.Equal(c.CORSOrigins, tc.want) {
+			t.Errorf("HELPDESK_CORS_ORIGINS=%q: %q, %v; want %q", tc.raw, c.CORSOrigins, err, tc.want)
+		}
+	}
+}
+
+func TestCORSAndSubscriptionVariablesAreListed(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"HELPDESK_CORS_ORIGINS", "HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION"} {
+		if !slices.ContainsFunc(Variables, func(v Variable) bool { return v.Name == name && v.Meaning != "" }) {
+			t.Errorf("%s is not in Variables", name)
+		}
 	}
 }

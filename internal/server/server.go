@@ -10,21 +10,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -51,6 +51,11 @@ const (
 	MaxComplexity = 2000
 	// parserTokenLimit bounds the parse work of one document.
 	parserTokenLimit = 20000
+	// DefaultBodyReadTimeout is how long a request body may take to
+	// arrive: a 1 MiB body needs well under a second on any real link,
+	// while a body trickled a byte a second would hold a connection and a
+	// goroutine for days.
+	DefaultBodyReadTimeout = 10 * time.Second
 )
 
 // Options are what the server needs.
@@ -66,6 +71,22 @@ type Options struct {
 	AfterMutation func()
 	// Registry receives the metrics; nil means a new one.
 	Registry *prometheus.Registry
+	// CORSOrigins may call the API from a browser (scheme://host[:port],
+	// or "*" for any); none means same-origin only. WebSocket upgrades
+	// are checked against the same list.
+	CORSOrigins []string
+	// MaxSubscriptionsPerConnection and MaxSubscriptionsPerToken cap the
+	// open subscriptions; 0 means the defaults.
+	MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken int
+	// BodyReadTimeout bounds the time to receive a request body; 0 means
+	// DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
+	// AuthFailureRate (per second) and AuthFailureBurst limit failed
+	// authentications per client address; 0 means the defaults
+	// (DefaultAuthFailureRate, DefaultAuthFailureBurst), a negative rate
+	// turns the limit off (tests that send many bad tokens).
+	AuthFailureRate  float64
+	AuthFailureBurst int
 }
 
 // New returns the HTTP handler of the API.
@@ -76,12 +97,17 @@ func New(o Options) http.Handler {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
+	if o.BodyReadTimeout <= 0 {
+		o.BodyReadTimeout = DefaultBodyReadTimeout
+	}
 	m := newMetrics(o.Registry)
-	gql := newGraphQL(o)
 	limiter := newRateLimiter(o.RateLimit)
+	guard := newAuthGuard(o.Client, o.AuthFailureRate, o.AuthFailureBurst)
+	ws := newSockets(o, limiter, guard)
+	gql := newGraphQL(o, ws)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.instrument("graphql", gqlEndpoint(o, gql, limiter)))
+	mux.Handle("/graphql", m.instrument("graphql", withCORS(o.CORSOrigins, gqlEndpoint(o, gql, limiter, guard))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
@@ -101,30 +127,14 @@ func New(o Options) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/", graphiql.Handler("helpdesk", "/graphql"))
-	return mux
+	return withBodyDeadline(mux, o.BodyReadTimeout)
 }
 
 // newGraphQL builds the gqlgen server.
-func newGraphQL(o Options) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Client: o.Client}}))
-	srv.AddTransport(transport.Websocket{
-		KeepAlivePingInterval: 10 * time.Second,
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			// Tokens travel in headers or the init payload, never in
-			// cookies, so a cross-origin page gains nothing.
-			InsecureSkipVerify: true,
-		}},
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			if viewer.FromContext(ctx).Kind != viewer.Anonymous {
-				return ctx, &p, nil // authenticated by the upgrade request's header
-			}
-			v, err := auth.Authenticate(ctx, o.Client, auth.BearerToken(p.Authorization()))
-			if err != nil {
-				return ctx, nil, err
-			}
-			return viewer.NewContext(ctx, v), &p, nil
-		},
-	})
+func newGraphQL(o Options, ws *sockets) *handler.Server {
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
+		Client: o.Client, ErrorPresenter: errorPresenter(o.Logger)}}))
+	srv.AddTransport(ws.transport())
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -135,28 +145,19 @@ func newGraphQL(o Options) *handler.Server {
 	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(entgql.Transactioner{TxOpener: o.Client})
-	if o.AfterMutation != nil {
-		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-			op := graphql.GetOperationContext(ctx).Operation
-			if op == nil || op.Operation != ast.Mutation {
-				return next(ctx)
-			}
-			h := next(ctx)
-			return func(ctx context.Context) *graphql.Response {
-				res := h(ctx) // the mutation's transaction has committed (or rolled back)
-				o.AfterMutation()
-				return res
-			}
-		})
-	}
+	srv.Use(operations{ws})
+	srv.AroundOperations(singleResult(o.AfterMutation))
+	srv.AroundFields(liveViewer)
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverFunc(o.Logger))
 	return srv
 }
 
-// gqlEndpoint guards /graphql: method, body size, well-formed JSON, no
-// mutation over GET, the bearer token and the rate limit; then GraphQL.
-func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler {
+// gqlEndpoint guards /graphql: method, body size and read time,
+// well-formed JSON, no mutation over GET, a WebSocket's Origin, the bearer
+// token (under the failed-authentication limit) and the rate limit; then
+// GraphQL.
+func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter, guard *authGuard) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
@@ -169,9 +170,16 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 				return
 			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+			// The body is in (withBodyDeadline set the limit): the handler
+			// may take its time, and a deadline left set would cancel it.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
 				writeError(w, http.StatusRequestEntityTooLarge, CodeBadUserInput, "request body over 1 MiB")
+				return
+			} else if errors.Is(err, os.ErrDeadlineExceeded) {
+				w.Header().Set("Connection", "close")
+				writeError(w, http.StatusRequestTimeout, CodeBadUserInput, fmt.Sprintf("the request body did not arrive within %v; send it at once", o.BodyReadTimeout))
 				return
 			} else if err != nil {
 				writeError(w, http.StatusBadRequest, CodeBadUserInput, "could not read the request body")
@@ -200,10 +208,23 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 			return
 		}
 		ctx := r.Context()
-		key := "ip:" + clientIP(r)
+		ip := clientIP(r)
+		key := "ip:" + ip
+		if isWebSocketUpgrade(r) {
+			if !originAllowed(r, o.CORSOrigins) {
+				writeError(w, http.StatusForbidden, CodeForbidden, "WebSocket connections from the origin "+r.Header.Get("Origin")+" are not allowed (see HELPDESK_CORS_ORIGINS)")
+				return
+			}
+			ctx = withSocket(ctx, &socket{ip: ip})
+		}
 		if token := auth.BearerToken(r.Header.Get("Authorization")); token != "" {
-			v, err := auth.Authenticate(ctx, o.Client, token)
-			if errors.Is(err, viewer.ErrUnauthenticated) {
+			v, err := guard.authenticate(ctx, ip, token)
+			var tooMany tooManyFailures
+			if errors.As(err, &tooMany) {
+				w.Header().Set("Retry-After", strconv.Itoa(retryAfter(tooMany.retry)))
+				writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many failed authentications from your address; retry after the Retry-After seconds")
+				return
+			} else if errors.Is(err, viewer.ErrUnauthenticated) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="helpdesk"`)
 				writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "unknown or revoked token, or its owner is deactivated")
 				return
@@ -220,7 +241,7 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 			return
 		}
 		if ok, retry := limiter.allow(key); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds()+0.999)))
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(retry)))
 			writeError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded; slow down and retry after the Retry-After seconds")
 			return
 		}
@@ -294,6 +315,19 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+// withBodyDeadline bounds the time a request body may take to arrive (the
+// GraphQL endpoint clears the deadline once it has read the body).
+// Requests without a body — WebSocket upgrades among them — get none, so
+// a long-lived socket is not cut.
+func withBodyDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody && !isWebSocketUpgrade(r) {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 
