@@ -57,7 +57,7 @@ type Options struct {
 	// Server options passed through (zero values: the server's defaults).
 	CORSOrigins                                             []string
 	MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken int
-	BodyReadTimeout                                         time.Duration
+	BodyReadTimeout, SocketInitTimeout                      time.Duration
 	// AuthFailureRate and AuthFailureBurst limit failed authentications
 	// per client address; a rate of 0 (the default here) turns it off, as
 	// RateLimit: tests send many bad tokens from one address.
@@ -129,7 +129,7 @@ func New(t testing.TB, o Options) *Env {
 	}
 	srv := httptest.NewServer(server.New(server.Options{
 		Client: db.Client, RateLimit: o.RateLimit, AfterMutation: kick,
-		CORSOrigins: o.CORSOrigins, BodyReadTimeout: o.BodyReadTimeout,
+		CORSOrigins: o.CORSOrigins, BodyReadTimeout: o.BodyReadTimeout, SocketInitTimeout: o.SocketInitTimeout,
 		AuthFailureRate: failureRate, AuthFailureBurst: o.AuthFailureBurst,
 		MaxSubscriptionsPerConnection: o.MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken: o.MaxSubscriptionsPerToken,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -32,6 +32,8 @@ type SocketOptions struct {
 	Token, HeaderToken string
 	// Origin, if set, is the upgrade request's Origin header.
 	Origin string
+	// NoInit leaves out connection_init.
+	NoInit bool
 }
 
 // Socket is a graphql-transport-ws connection to an Env, as a portal
@@ -76,6 +78,9 @@ func (e *Env) DialSocket(t testing.TB, o SocketOptions) (*Socket, int, error) {
 	t.Cleanup(func() { _ = conn.CloseNow() })
 	s := &Socket{conn: conn, ctx: ctx, Init: make(chan Message, 16), done: make(chan struct{}), ops: map[string]chan Message{}}
 	go s.read()
+	if o.NoInit {
+		return s, http.StatusSwitchingProtocols, nil
+	}
 	payload := map[string]any{}
 	if o.Token != "" {
 		payload["Authorization"] = "Bearer " + o.Token

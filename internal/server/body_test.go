@@ -61,7 +61,7 @@ func TestATrickledBodyIsCutButWebSocketsAndKeepAliveLive(t *testing.T) {
 		s := e.Socket(t, apitest.AdminToken)
 		time.Sleep(2 * limit)
 		if res, end := s.Run(t, "late", `{ viewer { agent { id } } }`, nil); len(res) != 1 || len(res[0].Errors) > 0 || end != "complete" {
-			t.Errorf("a query on a socket older than the body deadline: %+v, %q (closed: %v)", res, end, s.Err())
+			t.Errorf("a query on a socket older than the body deadline: %s, %q (closed: %v)", describe(res), end, s.Err())
 		}
 	})
 	t.Run("a keep-alive connection serves the next request after the deadline", func(t *testing.T) {

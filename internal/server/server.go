@@ -81,6 +81,9 @@ type Options struct {
 	// BodyReadTimeout bounds the time to receive a request body; 0 means
 	// DefaultBodyReadTimeout.
 	BodyReadTimeout time.Duration
+	// SocketInitTimeout closes a WebSocket that sends no connection_init
+	// in time; 0 means DefaultSocketInitTimeout.
+	SocketInitTimeout time.Duration
 	// AuthFailureRate (per second) and AuthFailureBurst limit failed
 	// authentications per client address; 0 means the defaults
 	// (DefaultAuthFailureRate, DefaultAuthFailureBurst), a negative rate

@@ -31,10 +31,10 @@ const (
 )
 
 const (
-	// wsInitTimeout closes a WebSocket that sends no connection_init:
-	// ample for any client, and an idle unauthenticated socket costs a
-	// goroutine and a connection for no more than that.
-	wsInitTimeout = 10 * time.Second
+	// DefaultSocketInitTimeout closes a WebSocket that sends no
+	// connection_init: ample for any client, and an unauthenticated socket
+	// costs a goroutine and a connection for no longer than that.
+	DefaultSocketInitTimeout = 10 * time.Second
 	// wsKeepAlive is the keep-alive of the legacy graphql-ws protocol.
 	wsKeepAlive = 10 * time.Second
 )
@@ -80,6 +80,7 @@ type sockets struct {
 	origins  []string
 	perConn  int
 	perToken int
+	initWait time.Duration
 
 	mu      sync.Mutex
 	byToken map[int]int // open subscriptions per token, in this process
@@ -87,12 +88,16 @@ type sockets struct {
 
 func newSockets(o Options, limiter *rateLimiter, guard *authGuard) *sockets {
 	s := &sockets{client: o.Client, log: o.Logger, limiter: limiter, guard: guard, origins: o.CORSOrigins,
-		perConn: o.MaxSubscriptionsPerConnection, perToken: o.MaxSubscriptionsPerToken, byToken: map[int]int{}}
+		perConn: o.MaxSubscriptionsPerConnection, perToken: o.MaxSubscriptionsPerToken, initWait: o.SocketInitTimeout,
+		byToken: map[int]int{}}
 	if s.perConn <= 0 {
 		s.perConn = DefaultMaxSubscriptionsPerConnection
 	}
 	if s.perToken <= 0 {
 		s.perToken = DefaultMaxSubscriptionsPerToken
+	}
+	if s.initWait <= 0 {
+		s.initWait = DefaultSocketInitTimeout
 	}
 	return s
 }
@@ -101,7 +106,7 @@ func newSockets(o Options, limiter *rateLimiter, guard *authGuard) *sockets {
 func (s *sockets) transport() transport.Websocket {
 	return transport.Websocket{
 		KeepAlivePingInterval: wsKeepAlive,
-		InitTimeout:           wsInitTimeout,
+		InitTimeout:           s.initWait,
 		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: acceptOptions(s.origins)},
 		InitFunc:              s.init,
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -106,7 +107,7 @@ func TestSocketOperationsRunAsTheTokensOwnerOfNow(t *testing.T) {
 	tk := e.CreateTicket(t, tn.User.Token, nil)
 	s := e.Socket(t, tn.User.Token)
 	if res, end := s.Run(t, "before", `{ viewer { contact { id } } }`, nil); len(res) != 1 || len(res[0].Errors) > 0 || end != "complete" {
-		t.Fatalf("a query on the socket before: %+v, %s", res, end)
+		t.Fatalf("a query on the socket before: %s, %s", describe(res), end)
 	}
 	s.Subscribe(t, "stream", allEvents, map[string]any{"t": tk.ID})
 	started(t, e, s, "stream", tn.User.Token, tk.ID)
@@ -128,7 +129,7 @@ func TestSocketOperationsRunAsTheTokensOwnerOfNow(t *testing.T) {
 		t.Run(op.name+" on its open socket is UNAUTHENTICATED", func(t *testing.T) {
 			res, end := s.Run(t, op.name, op.query, map[string]any{"t": tk.ID})
 			if len(res) != 1 || !slices.Equal(res[0].Codes(), []string{"UNAUTHENTICATED"}) || hasData(res[0].Data) || end == "" {
-				t.Errorf("got %+v, ended %q; want one UNAUTHENTICATED error and no data", res, end)
+				t.Errorf("got %s, ended %q; want one UNAUTHENTICATED error and no data", describe(res), end)
 			}
 		})
 	}
@@ -147,6 +148,15 @@ func comments(t *testing.T, e *apitest.Env, ticket string) []struct{ Body string
 	}
 	e.Do(t, apitest.AdminToken, `query($id: ID!) { node(id: $id) { ... on Ticket { comments { body } } } }`, map[string]any{"id": ticket}, &d)
 	return d.Node.Comments
+}
+
+// describe shows results for a failure message.
+func describe(res []apitest.Response) string {
+	var b strings.Builder
+	for _, r := range res {
+		fmt.Fprintf(&b, "[data %s errors %v] ", r.Data, r.Errors)
+	}
+	return b.String()
 }
 
 func hasData(raw json.RawMessage) bool {
@@ -172,7 +182,7 @@ func TestSocketFollowsARoleTakenAway(t *testing.T) {
 	t.Run("a query on its open socket sees only its own tickets", func(t *testing.T) {
 		res, _ := s.Run(t, "q", `{ tickets { totalCount } }`, nil)
 		if len(res) != 1 || len(res[0].Errors) > 0 || !strings.Contains(string(res[0].Data), `"totalCount":1`) {
-			t.Errorf("tickets after the demotion: %+v; want totalCount 1", res)
+			t.Errorf("tickets after the demotion: %s; want totalCount 1", describe(res))
 		}
 	})
 	t.Run("its open stream carries no more of another USER's events, and resolves as a USER", func(t *testing.T) {
@@ -225,7 +235,7 @@ func TestMutationOverWebSocketHasOneResultAndKicksTheOutbox(t *testing.T) {
 	before := kicks.Load()
 	res, end := s.Run(t, "m", `mutation($t: ID!) { addComment(input: {ticketID: $t, body: "over the socket"}) { id body } }`, map[string]any{"t": tk.ID})
 	if len(res) != 1 || len(res[0].Errors) > 0 || !strings.Contains(string(res[0].Data), "over the socket") || end != "complete" {
-		t.Fatalf("a mutation over WebSocket: %+v, ended %q; want one result without errors, then complete", res, end)
+		t.Fatalf("a mutation over WebSocket: %s, ended %q; want one result without errors, then complete", describe(res), end)
 	}
 	if n := kicks.Load() - before; n != 1 {
 		t.Errorf("AfterMutation ran %d times for one mutation, want 1", n)
@@ -234,7 +244,7 @@ func TestMutationOverWebSocketHasOneResultAndKicksTheOutbox(t *testing.T) {
 		t.Errorf("the ticket has %d comments after one mutation, want 1", n)
 	}
 	if res, end := s.Run(t, "q", `{ viewer { contact { id } } }`, nil); len(res) != 1 || len(res[0].Errors) > 0 || end != "complete" {
-		t.Errorf("a query over WebSocket: %+v, ended %q; want one result, then complete", res, end)
+		t.Errorf("a query over WebSocket: %s, ended %q; want one result, then complete", describe(res), end)
 	}
 }
 
@@ -258,4 +268,39 @@ func TestSubscriptionsOverHTTPAreRefused(t *testing.T) {
 	t.Parallel()
 	e := apitest.New(t, apitest.Options{})
 	e.Fail(t, "BAD_USER_INPUT", apitest.AdminToken, allEvents, map[string]any{"t": nil})
+}
+
+func TestAnIdleSubscriptionCostsTwoQueriesAPoll(t *testing.T) {
+	t.Parallel()
+	c := queryCounter{match: "SELECT"}
+	e := apitest.New(t, apitest.Options{Driver: c.driver})
+	tn := e.Tenant(t, "ws-idle")
+	tk := e.CreateTicket(t, tn.User.Token, nil)
+	s := e.Socket(t, tn.User.Token)
+	s.Subscribe(t, "idle", allEvents, map[string]any{"t": tk.ID})
+	started(t, e, s, "idle", tn.User.Token, tk.ID)
+	const window = 900 * time.Millisecond
+	c.on.Store(true)
+	time.Sleep(window)
+	c.on.Store(false)
+	polls := int64(window/(300*time.Millisecond)) + 1
+	t.Logf("an idle subscription: %d queries in %v (at most %d polls)", c.queries.Load(), window, polls)
+	if n := c.queries.Load(); n > 2*polls {
+		t.Errorf("an idle subscription ran %d queries in %v; want at most 2 a poll (the token's owner, the new events)", n, window)
+	}
+}
+
+func TestASocketWithoutConnectionInitIsClosed(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t, apitest.Options{SocketInitTimeout: 200 * time.Millisecond})
+	s, status, err := e.DialSocket(t, apitest.SocketOptions{NoInit: true})
+	if err != nil {
+		t.Fatalf("upgrade: HTTP %d: %v", status, err)
+	}
+	select {
+	case <-s.Done():
+		t.Logf("closed with %v", s.CloseCode())
+	case <-time.After(2 * time.Second):
+		t.Fatal("a socket that never sent connection_init is still open")
+	}
 }
