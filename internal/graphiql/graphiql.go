@@ -34,6 +34,19 @@
 // The JSON object typed in GraphiQL's Headers tab, e.g.
 // {"Authorization": "Bearer <token>"}, is sent as HTTP headers and as the
 // WebSocket connection_init payload.
+//
+// # Credentials
+//
+// The page stores no credential in the browser. GraphiQL keeps its tabs,
+// query history and favourites in localStorage, and its history saves each
+// run's headers even with shouldPersistHeaders off; so web/init.js gives
+// GraphiQL a localStorage wrapper that nulls the headers of every saved tab,
+// history entry and favourite, never writes "graphiql:headers", refuses any
+// write holding a header value the page has sent, and on load cleans what
+// earlier versions of the page stored. Queries, variables and the history
+// itself are still kept. Nothing goes to sessionStorage, IndexedDB, cookies
+// or the URL. The browser tests (browser_test.go, headless Chromium) check
+// this against the running server.
 package graphiql
 
 import (
