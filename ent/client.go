@@ -24,6 +24,7 @@ import (
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/ent/webhook"
+	webhooktarget "helpdesk/internal/webhook"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -102,7 +103,8 @@ type (
 		// hooks to execute on mutations.
 		hooks *hooks
 		// interceptors to execute on queries.
-		inters *inters
+		inters         *inters
+		WebhookTargets webhooktarget.Targets
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -143,6 +145,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// WebhookTargets configures the WebhookTargets.
+func WebhookTargets(v webhooktarget.Targets) Option {
+	return func(c *config) {
+		c.WebhookTargets = v
 	}
 }
 

@@ -801,6 +801,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	webhookHooks := schema.Webhook{}.Hooks()
+
+	webhook.Hooks[1] = webhookHooks[0]
 	webhookMixinFields0 := webhookMixin[0].Fields()
 	_ = webhookMixinFields0
 	webhookFields := schema.Webhook{}.Fields()

@@ -28,10 +28,12 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"helpdesk/ent"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/embeddedtemporal"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
+	"helpdesk/internal/webhook"
 	"helpdesk/workflows"
 )
 
@@ -52,6 +54,9 @@ type Options struct {
 	RateLimit float64
 	// Driver wraps the database driver (to count queries).
 	Driver func(dialect.Driver) dialect.Driver
+	// WebhookAllowPrivate is HELPDESK_WEBHOOK_ALLOW_PRIVATE: webhook
+	// targets on loopback and private networks are accepted.
+	WebhookAllowPrivate bool
 }
 
 // Env is a running helpdesk.
@@ -133,16 +138,17 @@ func openDB(t testing.TB, o Options) *store.DB {
 		db  *store.DB
 		err error
 	)
+	opts := []ent.Option{ent.WebhookTargets(webhook.Targets{AllowPrivate: o.WebhookAllowPrivate})}
 	if base := os.Getenv(PostgresEnv); base != "" {
-		db, err = store.Open(ctx, freshPostgresDB(t, base), "")
+		db, err = store.Open(ctx, freshPostgresDB(t, base), "", opts...)
 	} else {
-		db, err = store.Open(ctx, "", t.TempDir())
+		db, err = store.Open(ctx, "", t.TempDir(), opts...)
 	}
 	if err != nil {
 		t.Fatalf("apitest: open database: %v", err)
 	}
 	if o.Driver != nil {
-		db.Client = store.NewClient(o.Driver(entsql.OpenDB(db.Dialect, db.SQL)))
+		db.Client = store.NewClient(o.Driver(entsql.OpenDB(db.Dialect, db.SQL)), opts...)
 	}
 	t.Cleanup(func() { _ = db.SQL.Close() })
 	return db

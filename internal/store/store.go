@@ -37,8 +37,9 @@ type DB struct {
 	Dialect string
 }
 
-// Open opens PostgreSQL at url, or SQLite in dataDir when url is empty.
-func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+// Open opens PostgreSQL at url, or SQLite in dataDir when url is empty;
+// opts configure the client (e.g. ent.WebhookTargets).
+func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, error) {
 	var (
 		db  *sql.DB
 		err error
@@ -79,11 +80,13 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("store: opening the embedded database: %w", err)
 	}
 	drv := entsql.OpenDB(dia, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+	return &DB{Client: NewClient(drv, opts...), SQL: db, Dialect: dia}, nil
 }
 
 // NewClient wraps an already open driver (tests count its queries).
-func NewClient(drv dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(drv)) }
+func NewClient(drv dialect.Driver, opts ...ent.Option) *ent.Client {
+	return ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
+}
 
 // Close closes the database.
 func (d *DB) Close() error { return d.Client.Close() }
