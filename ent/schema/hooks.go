@@ -218,6 +218,7 @@ func updateTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 			if err := checkTransition(ctx, old, to, note, pol, now); err != nil {
 				return nil, err
 			}
+			takeOnAccept(ctx, m, old, note)
 			switch to {
 			case schematype.StatusResolved:
 				m.SetResolvedAt(now)
@@ -346,6 +347,19 @@ func statusList(ss []schematype.Status) string {
 		parts[i] = string(s)
 	}
 	return strings.Join(parts, " or ")
+}
+
+// takeOnAccept makes the agent who accepts an unassigned ticket its
+// assignee (assignmentEvent records it as assignTicket would); an assigned
+// ticket keeps its assignee.
+func takeOnAccept(ctx context.Context, m *ent.TicketMutation, old *ent.Ticket, note schematype.ChangeNote) {
+	v := viewer.FromContext(ctx)
+	if note.Action == nil || note.Action.Name != schematype.ActionAccept.Name || !v.IsAgent() || old.AssigneeID != nil {
+		return
+	}
+	if _, set := m.AssigneeID(); !set && !m.AssigneeCleared() {
+		m.SetAssigneeID(v.ID)
+	}
 }
 
 // assignmentEvent checks a new assignee is an active agent.
