@@ -2395,6 +2395,38 @@ func (c *TicketEventClient) QueryTicket(_m *TicketEvent) *TicketQuery {
 	return query
 }
 
+// QueryActorAgent queries the actor_agent edge of a TicketEvent.
+func (c *TicketEventClient) QueryActorAgent(_m *TicketEvent) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticketevent.ActorAgentTable, ticketevent.ActorAgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActorContact queries the actor_contact edge of a TicketEvent.
+func (c *TicketEventClient) QueryActorContact(_m *TicketEvent) *ContactQuery {
+	query := (&ContactClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, id),
+			sqlgraph.To(contact.Table, contact.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticketevent.ActorContactTable, ticketevent.ActorContactColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TicketEventClient) Hooks() []Hook {
 	hooks := c.hooks.TicketEvent

@@ -478,15 +478,24 @@ type event struct {
 	internal bool
 }
 
-// record writes the events of a change of t, with who made it.
+// record writes the events of a change of t, with who made it and the
+// status and priority t has after it.
 func record(ctx context.Context, c *ent.Client, t *ent.Ticket, evs ...event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	actor := actorOf(viewer.FromContext(ctx))
+	v := viewer.FromContext(ctx)
+	actor := actorOf(v)
 	builders := make([]*ent.TicketEventCreate, 0, len(evs))
 	for _, ev := range evs {
-		b := c.TicketEvent.Create().SetTicketID(t.ID).SetKind(ev.kind).SetInternal(ev.internal).SetActor(actor)
+		b := c.TicketEvent.Create().SetTicketID(t.ID).SetKind(ev.kind).SetInternal(ev.internal).SetActor(actor).
+			SetStatusAfter(t.Status).SetPriorityAfter(t.Priority)
+		switch v.Kind {
+		case viewer.Agent:
+			b.SetActorAgentID(v.ID)
+		case viewer.Contact:
+			b.SetActorContactID(v.ID)
+		}
 		if ev.data != nil {
 			data, err := json.Marshal(ev.data)
 			if err != nil {
@@ -499,6 +508,7 @@ func record(ctx context.Context, c *ent.Client, t *ent.Ticket, evs ...event) err
 	return c.TicketEvent.CreateBulk(builders...).Exec(viewer.SystemContext(ctx))
 }
 
+// actorOf is the legacy actor string of v (TicketEvent.actor).
 func actorOf(v viewer.Viewer) string {
 	switch v.Kind {
 	case viewer.Agent:

@@ -57,6 +57,9 @@ type Options struct {
 	// WebhookAllowPrivate is HELPDESK_WEBHOOK_ALLOW_PRIVATE: webhook
 	// targets on loopback and private networks are accepted.
 	WebhookAllowPrivate bool
+	// BeforeMigrate, if set, runs on the empty database before it is
+	// migrated (to build an older schema and test the upgrade).
+	BeforeMigrate func(testing.TB, *store.DB)
 }
 
 // Env is a running helpdesk.
@@ -76,6 +79,9 @@ func New(t testing.TB, o Options) *Env {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db := openDB(t, o)
+	if o.BeforeMigrate != nil {
+		o.BeforeMigrate(t, db)
+	}
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("apitest: migrate: %v", err)
 	}
