@@ -24,6 +24,7 @@ import (
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/ent/webhook"
+	webhooktarget "helpdesk/internal/webhook"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -102,7 +103,8 @@ type (
 		// hooks to execute on mutations.
 		hooks *hooks
 		// interceptors to execute on queries.
-		inters *inters
+		inters         *inters
+		WebhookTargets webhooktarget.Targets
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -143,6 +145,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// WebhookTargets configures the WebhookTargets.
+func WebhookTargets(v webhooktarget.Targets) Option {
+	return func(c *config) {
+		c.WebhookTargets = v
 	}
 }
 
@@ -2379,6 +2388,38 @@ func (c *TicketEventClient) QueryTicket(_m *TicketEvent) *TicketQuery {
 			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, id),
 			sqlgraph.To(ticket.Table, ticket.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, ticketevent.TicketTable, ticketevent.TicketColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActorAgent queries the actor_agent edge of a TicketEvent.
+func (c *TicketEventClient) QueryActorAgent(_m *TicketEvent) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticketevent.ActorAgentTable, ticketevent.ActorAgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActorContact queries the actor_contact edge of a TicketEvent.
+func (c *TicketEventClient) QueryActorContact(_m *TicketEvent) *ContactQuery {
+	query := (&ContactClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, id),
+			sqlgraph.To(contact.Table, contact.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticketevent.ActorContactTable, ticketevent.ActorContactColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

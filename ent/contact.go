@@ -26,7 +26,7 @@ type Contact struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
-	// unique across organizations: e-mail intake finds the contact by it
+	// unique within the organization (compared exactly, as written)
 	Email string `json:"email,omitempty"`
 	// Phone holds the value of the "phone" field.
 	Phone *string `json:"phone,omitempty"`

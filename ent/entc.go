@@ -10,6 +10,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"entgo.io/ent/schema/field"
 )
 
 func main() {
@@ -33,7 +34,14 @@ func main() {
 			gen.FeatureUpsert,
 			gen.FeatureExecQuery,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex),
+		// The webhook target rule, fed by HELPDESK_WEBHOOK_ALLOW_PRIVATE:
+		// every client carries it to the Webhook hooks (m.WebhookTargets).
+		// Imported under another name: ent/webhook is the entity's package.
+		entc.Dependency(entc.DependencyName("WebhookTargets"), entc.DependencyTypeInfo(&field.TypeInfo{
+			Ident: "webhooktarget.Targets", PkgPath: "helpdesk/internal/webhook", PkgName: "webhooktarget",
+		})),
+	)
 	if err != nil {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}

@@ -289,12 +289,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "TicketEvent",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			ticketevent.FieldCreatedAt: {Type: field.TypeTime, Column: ticketevent.FieldCreatedAt},
-			ticketevent.FieldKind:      {Type: field.TypeString, Column: ticketevent.FieldKind},
-			ticketevent.FieldData:      {Type: field.TypeString, Column: ticketevent.FieldData},
-			ticketevent.FieldInternal:  {Type: field.TypeBool, Column: ticketevent.FieldInternal},
-			ticketevent.FieldActor:     {Type: field.TypeString, Column: ticketevent.FieldActor},
-			ticketevent.FieldTicketID:  {Type: field.TypeInt, Column: ticketevent.FieldTicketID},
+			ticketevent.FieldCreatedAt:      {Type: field.TypeTime, Column: ticketevent.FieldCreatedAt},
+			ticketevent.FieldKind:           {Type: field.TypeString, Column: ticketevent.FieldKind},
+			ticketevent.FieldData:           {Type: field.TypeString, Column: ticketevent.FieldData},
+			ticketevent.FieldInternal:       {Type: field.TypeBool, Column: ticketevent.FieldInternal},
+			ticketevent.FieldStatusAfter:    {Type: field.TypeEnum, Column: ticketevent.FieldStatusAfter},
+			ticketevent.FieldPriorityAfter:  {Type: field.TypeEnum, Column: ticketevent.FieldPriorityAfter},
+			ticketevent.FieldActor:          {Type: field.TypeString, Column: ticketevent.FieldActor},
+			ticketevent.FieldTicketID:       {Type: field.TypeInt, Column: ticketevent.FieldTicketID},
+			ticketevent.FieldActorAgentID:   {Type: field.TypeInt, Column: ticketevent.FieldActorAgentID},
+			ticketevent.FieldActorContactID: {Type: field.TypeInt, Column: ticketevent.FieldActorContactID},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
@@ -688,6 +692,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"TicketEvent",
 		"Ticket",
+	)
+	graph.MustAddE(
+		"actor_agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ticketevent.ActorAgentTable,
+			Columns: []string{ticketevent.ActorAgentColumn},
+			Bidi:    false,
+		},
+		"TicketEvent",
+		"Agent",
+	)
+	graph.MustAddE(
+		"actor_contact",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ticketevent.ActorContactTable,
+			Columns: []string{ticketevent.ActorContactColumn},
+			Bidi:    false,
+		},
+		"TicketEvent",
+		"Contact",
 	)
 	graph.MustAddE(
 		"organization",
@@ -2170,6 +2198,16 @@ func (f *TicketEventFilter) WhereInternal(p entql.BoolP) {
 	f.Where(p.Field(ticketevent.FieldInternal))
 }
 
+// WhereStatusAfter applies the entql string predicate on the status_after field.
+func (f *TicketEventFilter) WhereStatusAfter(p entql.StringP) {
+	f.Where(p.Field(ticketevent.FieldStatusAfter))
+}
+
+// WherePriorityAfter applies the entql string predicate on the priority_after field.
+func (f *TicketEventFilter) WherePriorityAfter(p entql.StringP) {
+	f.Where(p.Field(ticketevent.FieldPriorityAfter))
+}
+
 // WhereActor applies the entql string predicate on the actor field.
 func (f *TicketEventFilter) WhereActor(p entql.StringP) {
 	f.Where(p.Field(ticketevent.FieldActor))
@@ -2180,6 +2218,16 @@ func (f *TicketEventFilter) WhereTicketID(p entql.IntP) {
 	f.Where(p.Field(ticketevent.FieldTicketID))
 }
 
+// WhereActorAgentID applies the entql int predicate on the actor_agent_id field.
+func (f *TicketEventFilter) WhereActorAgentID(p entql.IntP) {
+	f.Where(p.Field(ticketevent.FieldActorAgentID))
+}
+
+// WhereActorContactID applies the entql int predicate on the actor_contact_id field.
+func (f *TicketEventFilter) WhereActorContactID(p entql.IntP) {
+	f.Where(p.Field(ticketevent.FieldActorContactID))
+}
+
 // WhereHasTicket applies a predicate to check if query has an edge ticket.
 func (f *TicketEventFilter) WhereHasTicket() {
 	f.Where(entql.HasEdge("ticket"))
@@ -2188,6 +2236,34 @@ func (f *TicketEventFilter) WhereHasTicket() {
 // WhereHasTicketWith applies a predicate to check if query has an edge ticket with a given conditions (other predicates).
 func (f *TicketEventFilter) WhereHasTicketWith(preds ...predicate.Ticket) {
 	f.Where(entql.HasEdgeWith("ticket", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActorAgent applies a predicate to check if query has an edge actor_agent.
+func (f *TicketEventFilter) WhereHasActorAgent() {
+	f.Where(entql.HasEdge("actor_agent"))
+}
+
+// WhereHasActorAgentWith applies a predicate to check if query has an edge actor_agent with a given conditions (other predicates).
+func (f *TicketEventFilter) WhereHasActorAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("actor_agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActorContact applies a predicate to check if query has an edge actor_contact.
+func (f *TicketEventFilter) WhereHasActorContact() {
+	f.Where(entql.HasEdge("actor_contact"))
+}
+
+// WhereHasActorContactWith applies a predicate to check if query has an edge actor_contact with a given conditions (other predicates).
+func (f *TicketEventFilter) WhereHasActorContactWith(preds ...predicate.Contact) {
+	f.Where(entql.HasEdgeWith("actor_contact", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -1523,6 +1523,36 @@ func (_q *TicketEventQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, ticketevent.FieldTicketID)
 				fieldSeen[ticketevent.FieldTicketID] = struct{}{}
 			}
+
+		case "actorAgent":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AgentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, agentImplementors)...); err != nil {
+				return err
+			}
+			_q.withActorAgent = query
+			if _, ok := fieldSeen[ticketevent.FieldActorAgentID]; !ok {
+				selectedFields = append(selectedFields, ticketevent.FieldActorAgentID)
+				fieldSeen[ticketevent.FieldActorAgentID] = struct{}{}
+			}
+
+		case "actorContact":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ContactClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+				return err
+			}
+			_q.withActorContact = query
+			if _, ok := fieldSeen[ticketevent.FieldActorContactID]; !ok {
+				selectedFields = append(selectedFields, ticketevent.FieldActorContactID)
+				fieldSeen[ticketevent.FieldActorContactID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[ticketevent.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, ticketevent.FieldCreatedAt)
@@ -1543,10 +1573,15 @@ func (_q *TicketEventQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, ticketevent.FieldInternal)
 				fieldSeen[ticketevent.FieldInternal] = struct{}{}
 			}
-		case "actor":
-			if _, ok := fieldSeen[ticketevent.FieldActor]; !ok {
-				selectedFields = append(selectedFields, ticketevent.FieldActor)
-				fieldSeen[ticketevent.FieldActor] = struct{}{}
+		case "statusAfter":
+			if _, ok := fieldSeen[ticketevent.FieldStatusAfter]; !ok {
+				selectedFields = append(selectedFields, ticketevent.FieldStatusAfter)
+				fieldSeen[ticketevent.FieldStatusAfter] = struct{}{}
+			}
+		case "priorityAfter":
+			if _, ok := fieldSeen[ticketevent.FieldPriorityAfter]; !ok {
+				selectedFields = append(selectedFields, ticketevent.FieldPriorityAfter)
+				fieldSeen[ticketevent.FieldPriorityAfter] = struct{}{}
 			}
 		case "id":
 		case "__typename":

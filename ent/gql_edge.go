@@ -191,3 +191,19 @@ func (_m *TicketEvent) Ticket(ctx context.Context) (*Ticket, error) {
 	}
 	return result, err
 }
+
+func (_m *TicketEvent) ActorAgent(ctx context.Context) (*Agent, error) {
+	result, err := _m.Edges.ActorAgentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActorAgent().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *TicketEvent) ActorContact(ctx context.Context) (*Contact, error) {
+	result, err := _m.Edges.ActorContactOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActorContact().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}

@@ -4357,20 +4357,17 @@ type TicketEventWhereInput struct {
 	Internal    *bool `json:"internal,omitempty"`
 	InternalNEQ *bool `json:"internalNEQ,omitempty"`
 
-	// "actor" field predicates.
-	Actor             *string  `json:"actor,omitempty"`
-	ActorNEQ          *string  `json:"actorNEQ,omitempty"`
-	ActorIn           []string `json:"actorIn,omitempty"`
-	ActorNotIn        []string `json:"actorNotIn,omitempty"`
-	ActorGT           *string  `json:"actorGT,omitempty"`
-	ActorGTE          *string  `json:"actorGTE,omitempty"`
-	ActorLT           *string  `json:"actorLT,omitempty"`
-	ActorLTE          *string  `json:"actorLTE,omitempty"`
-	ActorContains     *string  `json:"actorContains,omitempty"`
-	ActorHasPrefix    *string  `json:"actorHasPrefix,omitempty"`
-	ActorHasSuffix    *string  `json:"actorHasSuffix,omitempty"`
-	ActorEqualFold    *string  `json:"actorEqualFold,omitempty"`
-	ActorContainsFold *string  `json:"actorContainsFold,omitempty"`
+	// "status_after" field predicates.
+	StatusAfter      *schematype.Status  `json:"statusAfter,omitempty"`
+	StatusAfterNEQ   *schematype.Status  `json:"statusAfterNEQ,omitempty"`
+	StatusAfterIn    []schematype.Status `json:"statusAfterIn,omitempty"`
+	StatusAfterNotIn []schematype.Status `json:"statusAfterNotIn,omitempty"`
+
+	// "priority_after" field predicates.
+	PriorityAfter      *schematype.Priority  `json:"priorityAfter,omitempty"`
+	PriorityAfterNEQ   *schematype.Priority  `json:"priorityAfterNEQ,omitempty"`
+	PriorityAfterIn    []schematype.Priority `json:"priorityAfterIn,omitempty"`
+	PriorityAfterNotIn []schematype.Priority `json:"priorityAfterNotIn,omitempty"`
 
 	// "ticket_id" field predicates.
 	TicketID      *int  `json:"ticketID,omitempty"`
@@ -4592,44 +4589,29 @@ func (i *TicketEventWhereInput) P() (predicate.TicketEvent, error) {
 	if i.InternalNEQ != nil {
 		predicates = append(predicates, ticketevent.InternalNEQ(*i.InternalNEQ))
 	}
-	if i.Actor != nil {
-		predicates = append(predicates, ticketevent.ActorEQ(*i.Actor))
+	if i.StatusAfter != nil {
+		predicates = append(predicates, ticketevent.StatusAfterEQ(*i.StatusAfter))
 	}
-	if i.ActorNEQ != nil {
-		predicates = append(predicates, ticketevent.ActorNEQ(*i.ActorNEQ))
+	if i.StatusAfterNEQ != nil {
+		predicates = append(predicates, ticketevent.StatusAfterNEQ(*i.StatusAfterNEQ))
 	}
-	if len(i.ActorIn) > 0 {
-		predicates = append(predicates, ticketevent.ActorIn(i.ActorIn...))
+	if len(i.StatusAfterIn) > 0 {
+		predicates = append(predicates, ticketevent.StatusAfterIn(i.StatusAfterIn...))
 	}
-	if len(i.ActorNotIn) > 0 {
-		predicates = append(predicates, ticketevent.ActorNotIn(i.ActorNotIn...))
+	if len(i.StatusAfterNotIn) > 0 {
+		predicates = append(predicates, ticketevent.StatusAfterNotIn(i.StatusAfterNotIn...))
 	}
-	if i.ActorGT != nil {
-		predicates = append(predicates, ticketevent.ActorGT(*i.ActorGT))
+	if i.PriorityAfter != nil {
+		predicates = append(predicates, ticketevent.PriorityAfterEQ(*i.PriorityAfter))
 	}
-	if i.ActorGTE != nil {
-		predicates = append(predicates, ticketevent.ActorGTE(*i.ActorGTE))
+	if i.PriorityAfterNEQ != nil {
+		predicates = append(predicates, ticketevent.PriorityAfterNEQ(*i.PriorityAfterNEQ))
 	}
-	if i.ActorLT != nil {
-		predicates = append(predicates, ticketevent.ActorLT(*i.ActorLT))
+	if len(i.PriorityAfterIn) > 0 {
+		predicates = append(predicates, ticketevent.PriorityAfterIn(i.PriorityAfterIn...))
 	}
-	if i.ActorLTE != nil {
-		predicates = append(predicates, ticketevent.ActorLTE(*i.ActorLTE))
-	}
-	if i.ActorContains != nil {
-		predicates = append(predicates, ticketevent.ActorContains(*i.ActorContains))
-	}
-	if i.ActorHasPrefix != nil {
-		predicates = append(predicates, ticketevent.ActorHasPrefix(*i.ActorHasPrefix))
-	}
-	if i.ActorHasSuffix != nil {
-		predicates = append(predicates, ticketevent.ActorHasSuffix(*i.ActorHasSuffix))
-	}
-	if i.ActorEqualFold != nil {
-		predicates = append(predicates, ticketevent.ActorEqualFold(*i.ActorEqualFold))
-	}
-	if i.ActorContainsFold != nil {
-		predicates = append(predicates, ticketevent.ActorContainsFold(*i.ActorContainsFold))
+	if len(i.PriorityAfterNotIn) > 0 {
+		predicates = append(predicates, ticketevent.PriorityAfterNotIn(i.PriorityAfterNotIn...))
 	}
 	if i.TicketID != nil {
 		predicates = append(predicates, ticketevent.TicketIDEQ(*i.TicketID))

@@ -11981,20 +11981,26 @@ func (m *TicketMutation) ResetEdge(name string) error {
 // TicketEventMutation represents an operation that mutates the TicketEvent nodes in the graph.
 type TicketEventMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	kind          *string
-	data          *string
-	internal      *bool
-	actor         *string
-	clearedFields map[string]struct{}
-	ticket        *int
-	clearedticket bool
-	done          bool
-	oldValue      func(context.Context) (*TicketEvent, error)
-	predicates    []predicate.TicketEvent
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	kind                 *string
+	data                 *string
+	internal             *bool
+	status_after         *schematype.Status
+	priority_after       *schematype.Priority
+	actor                *string
+	clearedFields        map[string]struct{}
+	ticket               *int
+	clearedticket        bool
+	actor_agent          *int
+	clearedactor_agent   bool
+	actor_contact        *int
+	clearedactor_contact bool
+	done                 bool
+	oldValue             func(context.Context) (*TicketEvent, error)
+	predicates           []predicate.TicketEvent
 }
 
 var _ ent.Mutation = (*TicketEventMutation)(nil)
@@ -12252,6 +12258,78 @@ func (m *TicketEventMutation) ResetInternal() {
 	m.internal = nil
 }
 
+// SetStatusAfter sets the "status_after" field.
+func (m *TicketEventMutation) SetStatusAfter(s schematype.Status) {
+	m.status_after = &s
+}
+
+// StatusAfter returns the value of the "status_after" field in the mutation.
+func (m *TicketEventMutation) StatusAfter() (r schematype.Status, exists bool) {
+	v := m.status_after
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusAfter returns the old "status_after" field's value of the TicketEvent entity.
+// If the TicketEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketEventMutation) OldStatusAfter(ctx context.Context) (v schematype.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusAfter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusAfter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusAfter: %w", err)
+	}
+	return oldValue.StatusAfter, nil
+}
+
+// ResetStatusAfter resets all changes to the "status_after" field.
+func (m *TicketEventMutation) ResetStatusAfter() {
+	m.status_after = nil
+}
+
+// SetPriorityAfter sets the "priority_after" field.
+func (m *TicketEventMutation) SetPriorityAfter(s schematype.Priority) {
+	m.priority_after = &s
+}
+
+// PriorityAfter returns the value of the "priority_after" field in the mutation.
+func (m *TicketEventMutation) PriorityAfter() (r schematype.Priority, exists bool) {
+	v := m.priority_after
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriorityAfter returns the old "priority_after" field's value of the TicketEvent entity.
+// If the TicketEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketEventMutation) OldPriorityAfter(ctx context.Context) (v schematype.Priority, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriorityAfter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriorityAfter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriorityAfter: %w", err)
+	}
+	return oldValue.PriorityAfter, nil
+}
+
+// ResetPriorityAfter resets all changes to the "priority_after" field.
+func (m *TicketEventMutation) ResetPriorityAfter() {
+	m.priority_after = nil
+}
+
 // SetActor sets the "actor" field.
 func (m *TicketEventMutation) SetActor(s string) {
 	m.actor = &s
@@ -12324,6 +12402,104 @@ func (m *TicketEventMutation) ResetTicketID() {
 	m.ticket = nil
 }
 
+// SetActorAgentID sets the "actor_agent_id" field.
+func (m *TicketEventMutation) SetActorAgentID(i int) {
+	m.actor_agent = &i
+}
+
+// ActorAgentID returns the value of the "actor_agent_id" field in the mutation.
+func (m *TicketEventMutation) ActorAgentID() (r int, exists bool) {
+	v := m.actor_agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorAgentID returns the old "actor_agent_id" field's value of the TicketEvent entity.
+// If the TicketEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketEventMutation) OldActorAgentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorAgentID: %w", err)
+	}
+	return oldValue.ActorAgentID, nil
+}
+
+// ClearActorAgentID clears the value of the "actor_agent_id" field.
+func (m *TicketEventMutation) ClearActorAgentID() {
+	m.actor_agent = nil
+	m.clearedFields[ticketevent.FieldActorAgentID] = struct{}{}
+}
+
+// ActorAgentIDCleared returns if the "actor_agent_id" field was cleared in this mutation.
+func (m *TicketEventMutation) ActorAgentIDCleared() bool {
+	_, ok := m.clearedFields[ticketevent.FieldActorAgentID]
+	return ok
+}
+
+// ResetActorAgentID resets all changes to the "actor_agent_id" field.
+func (m *TicketEventMutation) ResetActorAgentID() {
+	m.actor_agent = nil
+	delete(m.clearedFields, ticketevent.FieldActorAgentID)
+}
+
+// SetActorContactID sets the "actor_contact_id" field.
+func (m *TicketEventMutation) SetActorContactID(i int) {
+	m.actor_contact = &i
+}
+
+// ActorContactID returns the value of the "actor_contact_id" field in the mutation.
+func (m *TicketEventMutation) ActorContactID() (r int, exists bool) {
+	v := m.actor_contact
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorContactID returns the old "actor_contact_id" field's value of the TicketEvent entity.
+// If the TicketEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketEventMutation) OldActorContactID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorContactID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorContactID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorContactID: %w", err)
+	}
+	return oldValue.ActorContactID, nil
+}
+
+// ClearActorContactID clears the value of the "actor_contact_id" field.
+func (m *TicketEventMutation) ClearActorContactID() {
+	m.actor_contact = nil
+	m.clearedFields[ticketevent.FieldActorContactID] = struct{}{}
+}
+
+// ActorContactIDCleared returns if the "actor_contact_id" field was cleared in this mutation.
+func (m *TicketEventMutation) ActorContactIDCleared() bool {
+	_, ok := m.clearedFields[ticketevent.FieldActorContactID]
+	return ok
+}
+
+// ResetActorContactID resets all changes to the "actor_contact_id" field.
+func (m *TicketEventMutation) ResetActorContactID() {
+	m.actor_contact = nil
+	delete(m.clearedFields, ticketevent.FieldActorContactID)
+}
+
 // ClearTicket clears the "ticket" edge to the Ticket entity.
 func (m *TicketEventMutation) ClearTicket() {
 	m.clearedticket = true
@@ -12349,6 +12525,60 @@ func (m *TicketEventMutation) TicketIDs() (ids []int) {
 func (m *TicketEventMutation) ResetTicket() {
 	m.ticket = nil
 	m.clearedticket = false
+}
+
+// ClearActorAgent clears the "actor_agent" edge to the Agent entity.
+func (m *TicketEventMutation) ClearActorAgent() {
+	m.clearedactor_agent = true
+	m.clearedFields[ticketevent.FieldActorAgentID] = struct{}{}
+}
+
+// ActorAgentCleared reports if the "actor_agent" edge to the Agent entity was cleared.
+func (m *TicketEventMutation) ActorAgentCleared() bool {
+	return m.ActorAgentIDCleared() || m.clearedactor_agent
+}
+
+// ActorAgentIDs returns the "actor_agent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorAgentID instead. It exists only for internal usage by the builders.
+func (m *TicketEventMutation) ActorAgentIDs() (ids []int) {
+	if id := m.actor_agent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActorAgent resets all changes to the "actor_agent" edge.
+func (m *TicketEventMutation) ResetActorAgent() {
+	m.actor_agent = nil
+	m.clearedactor_agent = false
+}
+
+// ClearActorContact clears the "actor_contact" edge to the Contact entity.
+func (m *TicketEventMutation) ClearActorContact() {
+	m.clearedactor_contact = true
+	m.clearedFields[ticketevent.FieldActorContactID] = struct{}{}
+}
+
+// ActorContactCleared reports if the "actor_contact" edge to the Contact entity was cleared.
+func (m *TicketEventMutation) ActorContactCleared() bool {
+	return m.ActorContactIDCleared() || m.clearedactor_contact
+}
+
+// ActorContactIDs returns the "actor_contact" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorContactID instead. It exists only for internal usage by the builders.
+func (m *TicketEventMutation) ActorContactIDs() (ids []int) {
+	if id := m.actor_contact; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActorContact resets all changes to the "actor_contact" edge.
+func (m *TicketEventMutation) ResetActorContact() {
+	m.actor_contact = nil
+	m.clearedactor_contact = false
 }
 
 // Where appends a list predicates to the TicketEventMutation builder.
@@ -12385,7 +12615,7 @@ func (m *TicketEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TicketEventMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, ticketevent.FieldCreatedAt)
 	}
@@ -12398,11 +12628,23 @@ func (m *TicketEventMutation) Fields() []string {
 	if m.internal != nil {
 		fields = append(fields, ticketevent.FieldInternal)
 	}
+	if m.status_after != nil {
+		fields = append(fields, ticketevent.FieldStatusAfter)
+	}
+	if m.priority_after != nil {
+		fields = append(fields, ticketevent.FieldPriorityAfter)
+	}
 	if m.actor != nil {
 		fields = append(fields, ticketevent.FieldActor)
 	}
 	if m.ticket != nil {
 		fields = append(fields, ticketevent.FieldTicketID)
+	}
+	if m.actor_agent != nil {
+		fields = append(fields, ticketevent.FieldActorAgentID)
+	}
+	if m.actor_contact != nil {
+		fields = append(fields, ticketevent.FieldActorContactID)
 	}
 	return fields
 }
@@ -12420,10 +12662,18 @@ func (m *TicketEventMutation) Field(name string) (ent.Value, bool) {
 		return m.Data()
 	case ticketevent.FieldInternal:
 		return m.Internal()
+	case ticketevent.FieldStatusAfter:
+		return m.StatusAfter()
+	case ticketevent.FieldPriorityAfter:
+		return m.PriorityAfter()
 	case ticketevent.FieldActor:
 		return m.Actor()
 	case ticketevent.FieldTicketID:
 		return m.TicketID()
+	case ticketevent.FieldActorAgentID:
+		return m.ActorAgentID()
+	case ticketevent.FieldActorContactID:
+		return m.ActorContactID()
 	}
 	return nil, false
 }
@@ -12441,10 +12691,18 @@ func (m *TicketEventMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldData(ctx)
 	case ticketevent.FieldInternal:
 		return m.OldInternal(ctx)
+	case ticketevent.FieldStatusAfter:
+		return m.OldStatusAfter(ctx)
+	case ticketevent.FieldPriorityAfter:
+		return m.OldPriorityAfter(ctx)
 	case ticketevent.FieldActor:
 		return m.OldActor(ctx)
 	case ticketevent.FieldTicketID:
 		return m.OldTicketID(ctx)
+	case ticketevent.FieldActorAgentID:
+		return m.OldActorAgentID(ctx)
+	case ticketevent.FieldActorContactID:
+		return m.OldActorContactID(ctx)
 	}
 	return nil, fmt.Errorf("unknown TicketEvent field %s", name)
 }
@@ -12482,6 +12740,20 @@ func (m *TicketEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetInternal(v)
 		return nil
+	case ticketevent.FieldStatusAfter:
+		v, ok := value.(schematype.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusAfter(v)
+		return nil
+	case ticketevent.FieldPriorityAfter:
+		v, ok := value.(schematype.Priority)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriorityAfter(v)
+		return nil
 	case ticketevent.FieldActor:
 		v, ok := value.(string)
 		if !ok {
@@ -12495,6 +12767,20 @@ func (m *TicketEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTicketID(v)
+		return nil
+	case ticketevent.FieldActorAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorAgentID(v)
+		return nil
+	case ticketevent.FieldActorContactID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorContactID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown TicketEvent field %s", name)
@@ -12532,6 +12818,12 @@ func (m *TicketEventMutation) ClearedFields() []string {
 	if m.FieldCleared(ticketevent.FieldData) {
 		fields = append(fields, ticketevent.FieldData)
 	}
+	if m.FieldCleared(ticketevent.FieldActorAgentID) {
+		fields = append(fields, ticketevent.FieldActorAgentID)
+	}
+	if m.FieldCleared(ticketevent.FieldActorContactID) {
+		fields = append(fields, ticketevent.FieldActorContactID)
+	}
 	return fields
 }
 
@@ -12548,6 +12840,12 @@ func (m *TicketEventMutation) ClearField(name string) error {
 	switch name {
 	case ticketevent.FieldData:
 		m.ClearData()
+		return nil
+	case ticketevent.FieldActorAgentID:
+		m.ClearActorAgentID()
+		return nil
+	case ticketevent.FieldActorContactID:
+		m.ClearActorContactID()
 		return nil
 	}
 	return fmt.Errorf("unknown TicketEvent nullable field %s", name)
@@ -12569,11 +12867,23 @@ func (m *TicketEventMutation) ResetField(name string) error {
 	case ticketevent.FieldInternal:
 		m.ResetInternal()
 		return nil
+	case ticketevent.FieldStatusAfter:
+		m.ResetStatusAfter()
+		return nil
+	case ticketevent.FieldPriorityAfter:
+		m.ResetPriorityAfter()
+		return nil
 	case ticketevent.FieldActor:
 		m.ResetActor()
 		return nil
 	case ticketevent.FieldTicketID:
 		m.ResetTicketID()
+		return nil
+	case ticketevent.FieldActorAgentID:
+		m.ResetActorAgentID()
+		return nil
+	case ticketevent.FieldActorContactID:
+		m.ResetActorContactID()
 		return nil
 	}
 	return fmt.Errorf("unknown TicketEvent field %s", name)
@@ -12581,9 +12891,15 @@ func (m *TicketEventMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TicketEventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.ticket != nil {
 		edges = append(edges, ticketevent.EdgeTicket)
+	}
+	if m.actor_agent != nil {
+		edges = append(edges, ticketevent.EdgeActorAgent)
+	}
+	if m.actor_contact != nil {
+		edges = append(edges, ticketevent.EdgeActorContact)
 	}
 	return edges
 }
@@ -12596,13 +12912,21 @@ func (m *TicketEventMutation) AddedIDs(name string) []ent.Value {
 		if id := m.ticket; id != nil {
 			return []ent.Value{*id}
 		}
+	case ticketevent.EdgeActorAgent:
+		if id := m.actor_agent; id != nil {
+			return []ent.Value{*id}
+		}
+	case ticketevent.EdgeActorContact:
+		if id := m.actor_contact; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TicketEventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -12614,9 +12938,15 @@ func (m *TicketEventMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TicketEventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.clearedticket {
 		edges = append(edges, ticketevent.EdgeTicket)
+	}
+	if m.clearedactor_agent {
+		edges = append(edges, ticketevent.EdgeActorAgent)
+	}
+	if m.clearedactor_contact {
+		edges = append(edges, ticketevent.EdgeActorContact)
 	}
 	return edges
 }
@@ -12627,6 +12957,10 @@ func (m *TicketEventMutation) EdgeCleared(name string) bool {
 	switch name {
 	case ticketevent.EdgeTicket:
 		return m.clearedticket
+	case ticketevent.EdgeActorAgent:
+		return m.clearedactor_agent
+	case ticketevent.EdgeActorContact:
+		return m.clearedactor_contact
 	}
 	return false
 }
@@ -12638,6 +12972,12 @@ func (m *TicketEventMutation) ClearEdge(name string) error {
 	case ticketevent.EdgeTicket:
 		m.ClearTicket()
 		return nil
+	case ticketevent.EdgeActorAgent:
+		m.ClearActorAgent()
+		return nil
+	case ticketevent.EdgeActorContact:
+		m.ClearActorContact()
+		return nil
 	}
 	return fmt.Errorf("unknown TicketEvent unique edge %s", name)
 }
@@ -12648,6 +12988,12 @@ func (m *TicketEventMutation) ResetEdge(name string) error {
 	switch name {
 	case ticketevent.EdgeTicket:
 		m.ResetTicket()
+		return nil
+	case ticketevent.EdgeActorAgent:
+		m.ResetActorAgent()
+		return nil
+	case ticketevent.EdgeActorContact:
+		m.ResetActorContact()
 		return nil
 	}
 	return fmt.Errorf("unknown TicketEvent edge %s", name)

@@ -4,6 +4,9 @@ package ent
 
 import (
 	"fmt"
+	"helpdesk/ent/agent"
+	"helpdesk/ent/contact"
+	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"strings"
@@ -26,10 +29,18 @@ type TicketEvent struct {
 	Data *string `json:"data,omitempty"`
 	// records an internal note: hidden from contacts
 	Internal bool `json:"internal,omitempty"`
-	// who did it: "agent:<id>", "contact:<id>" or "system"
+	// the ticket's status right after the event
+	StatusAfter schematype.Status `json:"status_after,omitempty"`
+	// the ticket's priority right after the event
+	PriorityAfter schematype.Priority `json:"priority_after,omitempty"`
+	// legacy: who did it as "agent:<id>", "contact:<id>" or "system"; read the actor edges
 	Actor string `json:"actor,omitempty"`
 	// TicketID holds the value of the "ticket_id" field.
 	TicketID int `json:"ticket_id,omitempty"`
+	// ActorAgentID holds the value of the "actor_agent_id" field.
+	ActorAgentID *int `json:"actor_agent_id,omitempty"`
+	// ActorContactID holds the value of the "actor_contact_id" field.
+	ActorContactID *int `json:"actor_contact_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TicketEventQuery when eager-loading is set.
 	Edges        TicketEventEdges `json:"edges"`
@@ -40,11 +51,15 @@ type TicketEvent struct {
 type TicketEventEdges struct {
 	// Ticket holds the value of the ticket edge.
 	Ticket *Ticket `json:"ticket,omitempty"`
+	// the agent who did it; null for the product itself or a contact
+	ActorAgent *Agent `json:"actor_agent,omitempty"`
+	// the contact who did it; null for the product itself, an agent, or a contact the caller may not see
+	ActorContact *Contact `json:"actor_contact,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [3]map[string]int
 }
 
 // TicketOrErr returns the Ticket value or an error if the edge
@@ -58,6 +73,28 @@ func (e TicketEventEdges) TicketOrErr() (*Ticket, error) {
 	return nil, &NotLoadedError{edge: "ticket"}
 }
 
+// ActorAgentOrErr returns the ActorAgent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TicketEventEdges) ActorAgentOrErr() (*Agent, error) {
+	if e.ActorAgent != nil {
+		return e.ActorAgent, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "actor_agent"}
+}
+
+// ActorContactOrErr returns the ActorContact value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TicketEventEdges) ActorContactOrErr() (*Contact, error) {
+	if e.ActorContact != nil {
+		return e.ActorContact, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: contact.Label}
+	}
+	return nil, &NotLoadedError{edge: "actor_contact"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*TicketEvent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -65,9 +102,9 @@ func (*TicketEvent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case ticketevent.FieldInternal:
 			values[i] = new(sql.NullBool)
-		case ticketevent.FieldID, ticketevent.FieldTicketID:
+		case ticketevent.FieldID, ticketevent.FieldTicketID, ticketevent.FieldActorAgentID, ticketevent.FieldActorContactID:
 			values[i] = new(sql.NullInt64)
-		case ticketevent.FieldKind, ticketevent.FieldData, ticketevent.FieldActor:
+		case ticketevent.FieldKind, ticketevent.FieldData, ticketevent.FieldStatusAfter, ticketevent.FieldPriorityAfter, ticketevent.FieldActor:
 			values[i] = new(sql.NullString)
 		case ticketevent.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -117,6 +154,18 @@ func (_m *TicketEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Internal = value.Bool
 			}
+		case ticketevent.FieldStatusAfter:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status_after", values[i])
+			} else if value.Valid {
+				_m.StatusAfter = schematype.Status(value.String)
+			}
+		case ticketevent.FieldPriorityAfter:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field priority_after", values[i])
+			} else if value.Valid {
+				_m.PriorityAfter = schematype.Priority(value.String)
+			}
 		case ticketevent.FieldActor:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field actor", values[i])
@@ -128,6 +177,20 @@ func (_m *TicketEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field ticket_id", values[i])
 			} else if value.Valid {
 				_m.TicketID = int(value.Int64)
+			}
+		case ticketevent.FieldActorAgentID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_agent_id", values[i])
+			} else if value.Valid {
+				_m.ActorAgentID = new(int)
+				*_m.ActorAgentID = int(value.Int64)
+			}
+		case ticketevent.FieldActorContactID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_contact_id", values[i])
+			} else if value.Valid {
+				_m.ActorContactID = new(int)
+				*_m.ActorContactID = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -145,6 +208,16 @@ func (_m *TicketEvent) Value(name string) (ent.Value, error) {
 // QueryTicket queries the "ticket" edge of the TicketEvent entity.
 func (_m *TicketEvent) QueryTicket() *TicketQuery {
 	return NewTicketEventClient(_m.config).QueryTicket(_m)
+}
+
+// QueryActorAgent queries the "actor_agent" edge of the TicketEvent entity.
+func (_m *TicketEvent) QueryActorAgent() *AgentQuery {
+	return NewTicketEventClient(_m.config).QueryActorAgent(_m)
+}
+
+// QueryActorContact queries the "actor_contact" edge of the TicketEvent entity.
+func (_m *TicketEvent) QueryActorContact() *ContactQuery {
+	return NewTicketEventClient(_m.config).QueryActorContact(_m)
 }
 
 // Update returns a builder for updating this TicketEvent.
@@ -184,11 +257,27 @@ func (_m *TicketEvent) String() string {
 	builder.WriteString("internal=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Internal))
 	builder.WriteString(", ")
+	builder.WriteString("status_after=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StatusAfter))
+	builder.WriteString(", ")
+	builder.WriteString("priority_after=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PriorityAfter))
+	builder.WriteString(", ")
 	builder.WriteString("actor=")
 	builder.WriteString(_m.Actor)
 	builder.WriteString(", ")
 	builder.WriteString("ticket_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TicketID))
+	builder.WriteString(", ")
+	if v := _m.ActorAgentID; v != nil {
+		builder.WriteString("actor_agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ActorContactID; v != nil {
+		builder.WriteString("actor_contact_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"helpdesk/ent/agent"
+	"helpdesk/ent/contact"
+	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"time"
@@ -71,6 +74,18 @@ func (_c *TicketEventCreate) SetNillableInternal(v *bool) *TicketEventCreate {
 	return _c
 }
 
+// SetStatusAfter sets the "status_after" field.
+func (_c *TicketEventCreate) SetStatusAfter(v schematype.Status) *TicketEventCreate {
+	_c.mutation.SetStatusAfter(v)
+	return _c
+}
+
+// SetPriorityAfter sets the "priority_after" field.
+func (_c *TicketEventCreate) SetPriorityAfter(v schematype.Priority) *TicketEventCreate {
+	_c.mutation.SetPriorityAfter(v)
+	return _c
+}
+
 // SetActor sets the "actor" field.
 func (_c *TicketEventCreate) SetActor(v string) *TicketEventCreate {
 	_c.mutation.SetActor(v)
@@ -91,9 +106,47 @@ func (_c *TicketEventCreate) SetTicketID(v int) *TicketEventCreate {
 	return _c
 }
 
+// SetActorAgentID sets the "actor_agent_id" field.
+func (_c *TicketEventCreate) SetActorAgentID(v int) *TicketEventCreate {
+	_c.mutation.SetActorAgentID(v)
+	return _c
+}
+
+// SetNillableActorAgentID sets the "actor_agent_id" field if the given value is not nil.
+func (_c *TicketEventCreate) SetNillableActorAgentID(v *int) *TicketEventCreate {
+	if v != nil {
+		_c.SetActorAgentID(*v)
+	}
+	return _c
+}
+
+// SetActorContactID sets the "actor_contact_id" field.
+func (_c *TicketEventCreate) SetActorContactID(v int) *TicketEventCreate {
+	_c.mutation.SetActorContactID(v)
+	return _c
+}
+
+// SetNillableActorContactID sets the "actor_contact_id" field if the given value is not nil.
+func (_c *TicketEventCreate) SetNillableActorContactID(v *int) *TicketEventCreate {
+	if v != nil {
+		_c.SetActorContactID(*v)
+	}
+	return _c
+}
+
 // SetTicket sets the "ticket" edge to the Ticket entity.
 func (_c *TicketEventCreate) SetTicket(v *Ticket) *TicketEventCreate {
 	return _c.SetTicketID(v.ID)
+}
+
+// SetActorAgent sets the "actor_agent" edge to the Agent entity.
+func (_c *TicketEventCreate) SetActorAgent(v *Agent) *TicketEventCreate {
+	return _c.SetActorAgentID(v.ID)
+}
+
+// SetActorContact sets the "actor_contact" edge to the Contact entity.
+func (_c *TicketEventCreate) SetActorContact(v *Contact) *TicketEventCreate {
+	return _c.SetActorContactID(v.ID)
 }
 
 // Mutation returns the TicketEventMutation object of the builder.
@@ -167,6 +220,22 @@ func (_c *TicketEventCreate) check() error {
 	if _, ok := _c.mutation.Internal(); !ok {
 		return &ValidationError{Name: "internal", err: errors.New(`ent: missing required field "TicketEvent.internal"`)}
 	}
+	if _, ok := _c.mutation.StatusAfter(); !ok {
+		return &ValidationError{Name: "status_after", err: errors.New(`ent: missing required field "TicketEvent.status_after"`)}
+	}
+	if v, ok := _c.mutation.StatusAfter(); ok {
+		if err := ticketevent.StatusAfterValidator(v); err != nil {
+			return &ValidationError{Name: "status_after", err: fmt.Errorf(`ent: validator failed for field "TicketEvent.status_after": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PriorityAfter(); !ok {
+		return &ValidationError{Name: "priority_after", err: errors.New(`ent: missing required field "TicketEvent.priority_after"`)}
+	}
+	if v, ok := _c.mutation.PriorityAfter(); ok {
+		if err := ticketevent.PriorityAfterValidator(v); err != nil {
+			return &ValidationError{Name: "priority_after", err: fmt.Errorf(`ent: validator failed for field "TicketEvent.priority_after": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Actor(); !ok {
 		return &ValidationError{Name: "actor", err: errors.New(`ent: missing required field "TicketEvent.actor"`)}
 	}
@@ -224,6 +293,14 @@ func (_c *TicketEventCreate) createSpec() (*TicketEvent, *sqlgraph.CreateSpec) {
 		_spec.SetField(ticketevent.FieldInternal, field.TypeBool, value)
 		_node.Internal = value
 	}
+	if value, ok := _c.mutation.StatusAfter(); ok {
+		_spec.SetField(ticketevent.FieldStatusAfter, field.TypeEnum, value)
+		_node.StatusAfter = value
+	}
+	if value, ok := _c.mutation.PriorityAfter(); ok {
+		_spec.SetField(ticketevent.FieldPriorityAfter, field.TypeEnum, value)
+		_node.PriorityAfter = value
+	}
 	if value, ok := _c.mutation.Actor(); ok {
 		_spec.SetField(ticketevent.FieldActor, field.TypeString, value)
 		_node.Actor = value
@@ -243,6 +320,40 @@ func (_c *TicketEventCreate) createSpec() (*TicketEvent, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.TicketID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ActorAgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ticketevent.ActorAgentTable,
+			Columns: []string{ticketevent.ActorAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ActorAgentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ActorContactIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ticketevent.ActorContactTable,
+			Columns: []string{ticketevent.ActorContactColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ActorContactID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -320,11 +431,23 @@ func (u *TicketEventUpsertOne) UpdateNewValues() *TicketEventUpsertOne {
 		if _, exists := u.create.mutation.Internal(); exists {
 			s.SetIgnore(ticketevent.FieldInternal)
 		}
+		if _, exists := u.create.mutation.StatusAfter(); exists {
+			s.SetIgnore(ticketevent.FieldStatusAfter)
+		}
+		if _, exists := u.create.mutation.PriorityAfter(); exists {
+			s.SetIgnore(ticketevent.FieldPriorityAfter)
+		}
 		if _, exists := u.create.mutation.Actor(); exists {
 			s.SetIgnore(ticketevent.FieldActor)
 		}
 		if _, exists := u.create.mutation.TicketID(); exists {
 			s.SetIgnore(ticketevent.FieldTicketID)
+		}
+		if _, exists := u.create.mutation.ActorAgentID(); exists {
+			s.SetIgnore(ticketevent.FieldActorAgentID)
+		}
+		if _, exists := u.create.mutation.ActorContactID(); exists {
+			s.SetIgnore(ticketevent.FieldActorContactID)
 		}
 	}))
 	return u
@@ -545,11 +668,23 @@ func (u *TicketEventUpsertBulk) UpdateNewValues() *TicketEventUpsertBulk {
 			if _, exists := b.mutation.Internal(); exists {
 				s.SetIgnore(ticketevent.FieldInternal)
 			}
+			if _, exists := b.mutation.StatusAfter(); exists {
+				s.SetIgnore(ticketevent.FieldStatusAfter)
+			}
+			if _, exists := b.mutation.PriorityAfter(); exists {
+				s.SetIgnore(ticketevent.FieldPriorityAfter)
+			}
 			if _, exists := b.mutation.Actor(); exists {
 				s.SetIgnore(ticketevent.FieldActor)
 			}
 			if _, exists := b.mutation.TicketID(); exists {
 				s.SetIgnore(ticketevent.FieldTicketID)
+			}
+			if _, exists := b.mutation.ActorAgentID(); exists {
+				s.SetIgnore(ticketevent.FieldActorAgentID)
+			}
+			if _, exists := b.mutation.ActorContactID(); exists {
+				s.SetIgnore(ticketevent.FieldActorContactID)
 			}
 		}
 	}))

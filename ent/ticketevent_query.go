@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"helpdesk/ent/agent"
+	"helpdesk/ent/contact"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
@@ -21,13 +23,15 @@ import (
 // TicketEventQuery is the builder for querying TicketEvent entities.
 type TicketEventQuery struct {
 	config
-	ctx        *QueryContext
-	order      []ticketevent.OrderOption
-	inters     []Interceptor
-	predicates []predicate.TicketEvent
-	withTicket *TicketQuery
-	loadTotal  []func(context.Context, []*TicketEvent) error
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []ticketevent.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.TicketEvent
+	withTicket       *TicketQuery
+	withActorAgent   *AgentQuery
+	withActorContact *ContactQuery
+	loadTotal        []func(context.Context, []*TicketEvent) error
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -79,6 +83,50 @@ func (_q *TicketEventQuery) QueryTicket() *TicketQuery {
 			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, selector),
 			sqlgraph.To(ticket.Table, ticket.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, ticketevent.TicketTable, ticketevent.TicketColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryActorAgent chains the current query on the "actor_agent" edge.
+func (_q *TicketEventQuery) QueryActorAgent() *AgentQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, selector),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticketevent.ActorAgentTable, ticketevent.ActorAgentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryActorContact chains the current query on the "actor_contact" edge.
+func (_q *TicketEventQuery) QueryActorContact() *ContactQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticketevent.Table, ticketevent.FieldID, selector),
+			sqlgraph.To(contact.Table, contact.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticketevent.ActorContactTable, ticketevent.ActorContactColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -273,12 +321,14 @@ func (_q *TicketEventQuery) Clone() *TicketEventQuery {
 		return nil
 	}
 	return &TicketEventQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]ticketevent.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.TicketEvent{}, _q.predicates...),
-		withTicket: _q.withTicket.Clone(),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]ticketevent.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.TicketEvent{}, _q.predicates...),
+		withTicket:       _q.withTicket.Clone(),
+		withActorAgent:   _q.withActorAgent.Clone(),
+		withActorContact: _q.withActorContact.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -293,6 +343,28 @@ func (_q *TicketEventQuery) WithTicket(opts ...func(*TicketQuery)) *TicketEventQ
 		opt(query)
 	}
 	_q.withTicket = query
+	return _q
+}
+
+// WithActorAgent tells the query-builder to eager-load the nodes that are connected to
+// the "actor_agent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TicketEventQuery) WithActorAgent(opts ...func(*AgentQuery)) *TicketEventQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withActorAgent = query
+	return _q
+}
+
+// WithActorContact tells the query-builder to eager-load the nodes that are connected to
+// the "actor_contact" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TicketEventQuery) WithActorContact(opts ...func(*ContactQuery)) *TicketEventQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withActorContact = query
 	return _q
 }
 
@@ -380,8 +452,10 @@ func (_q *TicketEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*TicketEvent{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [3]bool{
 			_q.withTicket != nil,
+			_q.withActorAgent != nil,
+			_q.withActorContact != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -408,6 +482,18 @@ func (_q *TicketEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if query := _q.withTicket; query != nil {
 		if err := _q.loadTicket(ctx, query, nodes, nil,
 			func(n *TicketEvent, e *Ticket) { n.Edges.Ticket = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withActorAgent; query != nil {
+		if err := _q.loadActorAgent(ctx, query, nodes, nil,
+			func(n *TicketEvent, e *Agent) { n.Edges.ActorAgent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withActorContact; query != nil {
+		if err := _q.loadActorContact(ctx, query, nodes, nil,
+			func(n *TicketEvent, e *Contact) { n.Edges.ActorContact = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -448,6 +534,70 @@ func (_q *TicketEventQuery) loadTicket(ctx context.Context, query *TicketQuery, 
 	}
 	return nil
 }
+func (_q *TicketEventQuery) loadActorAgent(ctx context.Context, query *AgentQuery, nodes []*TicketEvent, init func(*TicketEvent), assign func(*TicketEvent, *Agent)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*TicketEvent)
+	for i := range nodes {
+		if nodes[i].ActorAgentID == nil {
+			continue
+		}
+		fk := *nodes[i].ActorAgentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agent.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "actor_agent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TicketEventQuery) loadActorContact(ctx context.Context, query *ContactQuery, nodes []*TicketEvent, init func(*TicketEvent), assign func(*TicketEvent, *Contact)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*TicketEvent)
+	for i := range nodes {
+		if nodes[i].ActorContactID == nil {
+			continue
+		}
+		fk := *nodes[i].ActorContactID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(contact.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "actor_contact_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *TicketEventQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -479,6 +629,12 @@ func (_q *TicketEventQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withTicket != nil {
 			_spec.Node.AddColumnOnce(ticketevent.FieldTicketID)
+		}
+		if _q.withActorAgent != nil {
+			_spec.Node.AddColumnOnce(ticketevent.FieldActorAgentID)
+		}
+		if _q.withActorContact != nil {
+			_spec.Node.AddColumnOnce(ticketevent.FieldActorContactID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -23,7 +23,7 @@ type Webhook struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// URL holds the value of the "url" field.
+	// where notifications go: public http(s) unless HELPDESK_WEBHOOK_ALLOW_PRIVATE (see internal/webhook)
 	URL string `json:"url,omitempty"`
 	// HMAC-SHA256 key of the signature
 	Secret string `json:"-"`

@@ -51,7 +51,8 @@ func TestTicketLifecycleOverHTTP(t *testing.T) {
 	for _, ev := range got.TicketByNumber.Events {
 		kinds = append(kinds, ev.Kind)
 	}
-	want := []string{"CREATED", "STATUS_CHANGED", "STATUS_CHANGED", "STATUS_CHANGED", "INFORMATION_REQUESTED", "COMMENTED", "STATUS_CHANGED", "STATUS_CHANGED", "STATUS_CHANGED", "STATUS_CHANGED"}
+	// Accepting the unassigned ticket also assigns it to the agent.
+	want := []string{"CREATED", "STATUS_CHANGED", "ASSIGNED", "STATUS_CHANGED", "STATUS_CHANGED", "INFORMATION_REQUESTED", "COMMENTED", "STATUS_CHANGED", "STATUS_CHANGED", "STATUS_CHANGED", "STATUS_CHANGED"}
 	if len(kinds) != len(want) {
 		t.Fatalf("events %v, want %v", kinds, want)
 	}

@@ -101,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return app.Serve(ctx, cfg, role, deps, log)
 	case "migrate", "seed":
-		db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+		db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, app.ClientOptions(cfg)...)
 		if err != nil {
 			return err
 		}

@@ -110,7 +110,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
-		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
+		{Name: "email", Type: field.TypeString, Size: 254},
 		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"MASTER", "ADMIN", "USER"}, Default: "USER"},
 		{Name: "types", Type: field.TypeJSON},
@@ -135,6 +135,16 @@ var (
 				Name:    "contact_organization_id_role",
 				Unique:  false,
 				Columns: []*schema.Column{ContactsColumns[9], ContactsColumns[6]},
+			},
+			{
+				Name:    "contact_organization_id_email",
+				Unique:  true,
+				Columns: []*schema.Column{ContactsColumns[9], ContactsColumns[4]},
+			},
+			{
+				Name:    "contact_email",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[4]},
 			},
 		},
 	}
@@ -451,8 +461,12 @@ var (
 		{Name: "kind", Type: field.TypeString, Size: 64},
 		{Name: "data", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "internal", Type: field.TypeBool, Default: false},
+		{Name: "status_after", Type: field.TypeEnum, Enums: []string{"NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"}, Default: "NEW"},
+		{Name: "priority_after", Type: field.TypeEnum, Enums: []string{"CRITICAL", "HIGH", "MEDIUM", "LOW"}, Default: "MEDIUM"},
 		{Name: "actor", Type: field.TypeString, Size: 300, Default: "system"},
 		{Name: "ticket_id", Type: field.TypeInt},
+		{Name: "actor_agent_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_contact_id", Type: field.TypeInt, Nullable: true},
 	}
 	// TicketEventsTable holds the schema information for the "ticket_events" table.
 	TicketEventsTable = &schema.Table{
@@ -462,16 +476,28 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "ticket_events_tickets_events",
-				Columns:    []*schema.Column{TicketEventsColumns[6]},
+				Columns:    []*schema.Column{TicketEventsColumns[8]},
 				RefColumns: []*schema.Column{TicketsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "ticket_events_agents_actor_agent",
+				Columns:    []*schema.Column{TicketEventsColumns[9]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "ticket_events_contacts_actor_contact",
+				Columns:    []*schema.Column{TicketEventsColumns[10]},
+				RefColumns: []*schema.Column{ContactsColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "ticketevent_ticket_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{TicketEventsColumns[6], TicketEventsColumns[1]},
+				Columns: []*schema.Column{TicketEventsColumns[8], TicketEventsColumns[1]},
 			},
 			{
 				Name:    "ticketevent_created_at",
@@ -598,6 +624,8 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	TicketEventsTable.ForeignKeys[0].RefTable = TicketsTable
+	TicketEventsTable.ForeignKeys[1].RefTable = AgentsTable
+	TicketEventsTable.ForeignKeys[2].RefTable = ContactsTable
 	TicketEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}

@@ -755,6 +755,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	ticketeventHooks := schema.TicketEvent{}.Hooks()
+
+	ticketevent.Hooks[1] = ticketeventHooks[0]
 	ticketeventMixinFields0 := ticketeventMixin[0].Fields()
 	_ = ticketeventMixinFields0
 	ticketeventFields := schema.TicketEvent{}.Fields()
@@ -786,7 +789,7 @@ func init() {
 	// ticketevent.DefaultInternal holds the default value on creation for the internal field.
 	ticketevent.DefaultInternal = ticketeventDescInternal.Default.(bool)
 	// ticketeventDescActor is the schema descriptor for actor field.
-	ticketeventDescActor := ticketeventFields[3].Descriptor()
+	ticketeventDescActor := ticketeventFields[5].Descriptor()
 	// ticketevent.DefaultActor holds the default value on creation for the actor field.
 	ticketevent.DefaultActor = ticketeventDescActor.Default.(string)
 	// ticketevent.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
@@ -801,6 +804,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	webhookHooks := schema.Webhook{}.Hooks()
+
+	webhook.Hooks[1] = webhookHooks[0]
 	webhookMixinFields0 := webhookMixin[0].Fields()
 	_ = webhookMixinFields0
 	webhookFields := schema.Webhook{}.Fields()

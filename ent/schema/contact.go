@@ -21,8 +21,8 @@ func (Contact) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Contact) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(maxName).Validate(notBlank).Annotations(entgql.OrderField("NAME")),
-		field.String("email").NotEmpty().MaxLen(maxEmail).Validate(validEmail).Unique().
-			Comment("unique across organizations: e-mail intake finds the contact by it").
+		field.String("email").NotEmpty().MaxLen(maxEmail).Validate(validEmail).
+			Comment("unique within the organization (compared exactly, as written)").
 			Annotations(entgql.OrderField("EMAIL")),
 		field.String("phone").Optional().Nillable().MaxLen(64),
 		field.Enum("role").Values("MASTER", "ADMIN", "USER").Default("USER"),
@@ -42,9 +42,17 @@ func (Contact) Edges() []ent.Edge {
 	}
 }
 
-// Indexes of Contact.
+// Indexes of Contact. An address is unique per organization, not across
+// them: one person may be a contact of two customers, and a refusal for an
+// address of another tenant would tell that it exists there. Whatever
+// finds a contact by address alone must handle several matches (see
+// intake.ContactsByEmail).
 func (Contact) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("organization_id", "role")}
+	return []ent.Index{
+		index.Fields("organization_id", "role"),
+		index.Fields("organization_id", "email").Unique(),
+		index.Fields("email"),
+	}
 }
 
 // Annotations of Contact.

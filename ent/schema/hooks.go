@@ -218,6 +218,7 @@ func updateTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 			if err := checkTransition(ctx, old, to, note, pol, now); err != nil {
 				return nil, err
 			}
+			takeOnAccept(ctx, m, old, note)
 			switch to {
 			case schematype.StatusResolved:
 				m.SetResolvedAt(now)
@@ -348,6 +349,19 @@ func statusList(ss []schematype.Status) string {
 	return strings.Join(parts, " or ")
 }
 
+// takeOnAccept makes the agent who accepts an unassigned ticket its
+// assignee (assignmentEvent records it as assignTicket would); an assigned
+// ticket keeps its assignee.
+func takeOnAccept(ctx context.Context, m *ent.TicketMutation, old *ent.Ticket, note schematype.ChangeNote) {
+	v := viewer.FromContext(ctx)
+	if note.Action == nil || note.Action.Name != schematype.ActionAccept.Name || !v.IsAgent() || old.AssigneeID != nil {
+		return
+	}
+	if _, set := m.AssigneeID(); !set && !m.AssigneeCleared() {
+		m.SetAssigneeID(v.ID)
+	}
+}
+
 // assignmentEvent checks a new assignee is an active agent.
 func assignmentEvent(ctx context.Context, m *ent.TicketMutation, old *ent.Ticket) (*event, error) {
 	var from any
@@ -464,15 +478,24 @@ type event struct {
 	internal bool
 }
 
-// record writes the events of a change of t, with who made it.
+// record writes the events of a change of t, with who made it and the
+// status and priority t has after it.
 func record(ctx context.Context, c *ent.Client, t *ent.Ticket, evs ...event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	actor := actorOf(viewer.FromContext(ctx))
+	v := viewer.FromContext(ctx)
+	actor := actorOf(v)
 	builders := make([]*ent.TicketEventCreate, 0, len(evs))
 	for _, ev := range evs {
-		b := c.TicketEvent.Create().SetTicketID(t.ID).SetKind(ev.kind).SetInternal(ev.internal).SetActor(actor)
+		b := c.TicketEvent.Create().SetTicketID(t.ID).SetKind(ev.kind).SetInternal(ev.internal).SetActor(actor).
+			SetStatusAfter(t.Status).SetPriorityAfter(t.Priority)
+		switch v.Kind {
+		case viewer.Agent:
+			b.SetActorAgentID(v.ID)
+		case viewer.Contact:
+			b.SetActorContactID(v.ID)
+		}
 		if ev.data != nil {
 			data, err := json.Marshal(ev.data)
 			if err != nil {
@@ -485,6 +508,7 @@ func record(ctx context.Context, c *ent.Client, t *ent.Ticket, evs ...event) err
 	return c.TicketEvent.CreateBulk(builders...).Exec(viewer.SystemContext(ctx))
 }
 
+// actorOf is the legacy actor string of v (TicketEvent.actor).
 func actorOf(v viewer.Viewer) string {
 	switch v.Kind {
 	case viewer.Agent:

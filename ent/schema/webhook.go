@@ -17,7 +17,8 @@ func (Webhook) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 // Fields of Webhook.
 func (Webhook) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("url").NotEmpty().MaxLen(2048).Validate(validURL),
+		field.String("url").NotEmpty().MaxLen(2048).Validate(validURL).
+			Comment("where notifications go: public http(s) unless HELPDESK_WEBHOOK_ALLOW_PRIVATE (see internal/webhook)"),
 		field.String("secret").NotEmpty().MaxLen(512).Validate(notBlank).Sensitive().Comment("HMAC-SHA256 key of the signature"),
 		field.Strings("kinds").Optional().Comment("notification kinds to send; empty means all"),
 		field.Bool("active").Default(true),

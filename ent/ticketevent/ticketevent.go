@@ -3,11 +3,14 @@
 package ticketevent
 
 import (
+	"fmt"
+	"helpdesk/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -23,12 +26,24 @@ const (
 	FieldData = "data"
 	// FieldInternal holds the string denoting the internal field in the database.
 	FieldInternal = "internal"
+	// FieldStatusAfter holds the string denoting the status_after field in the database.
+	FieldStatusAfter = "status_after"
+	// FieldPriorityAfter holds the string denoting the priority_after field in the database.
+	FieldPriorityAfter = "priority_after"
 	// FieldActor holds the string denoting the actor field in the database.
 	FieldActor = "actor"
 	// FieldTicketID holds the string denoting the ticket_id field in the database.
 	FieldTicketID = "ticket_id"
+	// FieldActorAgentID holds the string denoting the actor_agent_id field in the database.
+	FieldActorAgentID = "actor_agent_id"
+	// FieldActorContactID holds the string denoting the actor_contact_id field in the database.
+	FieldActorContactID = "actor_contact_id"
 	// EdgeTicket holds the string denoting the ticket edge name in mutations.
 	EdgeTicket = "ticket"
+	// EdgeActorAgent holds the string denoting the actor_agent edge name in mutations.
+	EdgeActorAgent = "actor_agent"
+	// EdgeActorContact holds the string denoting the actor_contact edge name in mutations.
+	EdgeActorContact = "actor_contact"
 	// Table holds the table name of the ticketevent in the database.
 	Table = "ticket_events"
 	// TicketTable is the table that holds the ticket relation/edge.
@@ -38,6 +53,20 @@ const (
 	TicketInverseTable = "tickets"
 	// TicketColumn is the table column denoting the ticket relation/edge.
 	TicketColumn = "ticket_id"
+	// ActorAgentTable is the table that holds the actor_agent relation/edge.
+	ActorAgentTable = "ticket_events"
+	// ActorAgentInverseTable is the table name for the Agent entity.
+	// It exists in this package in order to avoid circular dependency with the "agent" package.
+	ActorAgentInverseTable = "agents"
+	// ActorAgentColumn is the table column denoting the actor_agent relation/edge.
+	ActorAgentColumn = "actor_agent_id"
+	// ActorContactTable is the table that holds the actor_contact relation/edge.
+	ActorContactTable = "ticket_events"
+	// ActorContactInverseTable is the table name for the Contact entity.
+	// It exists in this package in order to avoid circular dependency with the "contact" package.
+	ActorContactInverseTable = "contacts"
+	// ActorContactColumn is the table column denoting the actor_contact relation/edge.
+	ActorContactColumn = "actor_contact_id"
 )
 
 // Columns holds all SQL columns for ticketevent fields.
@@ -47,8 +76,12 @@ var Columns = []string{
 	FieldKind,
 	FieldData,
 	FieldInternal,
+	FieldStatusAfter,
+	FieldPriorityAfter,
 	FieldActor,
 	FieldTicketID,
+	FieldActorAgentID,
+	FieldActorContactID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -67,7 +100,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "helpdesk/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -80,6 +113,26 @@ var (
 	// ActorValidator is a validator for the "actor" field. It is called by the builders before save.
 	ActorValidator func(string) error
 )
+
+// StatusAfterValidator is a validator for the "status_after" field enum values. It is called by the builders before save.
+func StatusAfterValidator(sa schematype.Status) error {
+	switch sa {
+	case "NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED":
+		return nil
+	default:
+		return fmt.Errorf("ticketevent: invalid enum value for status_after field: %q", sa)
+	}
+}
+
+// PriorityAfterValidator is a validator for the "priority_after" field enum values. It is called by the builders before save.
+func PriorityAfterValidator(pa schematype.Priority) error {
+	switch pa {
+	case "CRITICAL", "HIGH", "MEDIUM", "LOW":
+		return nil
+	default:
+		return fmt.Errorf("ticketevent: invalid enum value for priority_after field: %q", pa)
+	}
+}
 
 // OrderOption defines the ordering options for the TicketEvent queries.
 type OrderOption func(*sql.Selector)
@@ -109,6 +162,16 @@ func ByInternal(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldInternal, opts...).ToFunc()
 }
 
+// ByStatusAfter orders the results by the status_after field.
+func ByStatusAfter(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatusAfter, opts...).ToFunc()
+}
+
+// ByPriorityAfter orders the results by the priority_after field.
+func ByPriorityAfter(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPriorityAfter, opts...).ToFunc()
+}
+
 // ByActor orders the results by the actor field.
 func ByActor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActor, opts...).ToFunc()
@@ -119,10 +182,34 @@ func ByTicketID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTicketID, opts...).ToFunc()
 }
 
+// ByActorAgentID orders the results by the actor_agent_id field.
+func ByActorAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorAgentID, opts...).ToFunc()
+}
+
+// ByActorContactID orders the results by the actor_contact_id field.
+func ByActorContactID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorContactID, opts...).ToFunc()
+}
+
 // ByTicketField orders the results by ticket field.
 func ByTicketField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newTicketStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByActorAgentField orders the results by actor_agent field.
+func ByActorAgentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newActorAgentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByActorContactField orders the results by actor_contact field.
+func ByActorContactField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newActorContactStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newTicketStep() *sqlgraph.Step {
@@ -132,3 +219,31 @@ func newTicketStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, true, TicketTable, TicketColumn),
 	)
 }
+func newActorAgentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ActorAgentInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ActorAgentTable, ActorAgentColumn),
+	)
+}
+func newActorContactStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ActorContactInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ActorContactTable, ActorContactColumn),
+	)
+}
+
+var (
+	// schematype.Status must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*schematype.Status)(nil)
+	// schematype.Status must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*schematype.Status)(nil)
+)
+
+var (
+	// schematype.Priority must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*schematype.Priority)(nil)
+	// schematype.Priority must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*schematype.Priority)(nil)
+)

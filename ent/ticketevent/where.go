@@ -4,6 +4,7 @@ package ticketevent
 
 import (
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -83,6 +84,16 @@ func Actor(v string) predicate.TicketEvent {
 // TicketID applies equality check predicate on the "ticket_id" field. It's identical to TicketIDEQ.
 func TicketID(v int) predicate.TicketEvent {
 	return predicate.TicketEvent(sql.FieldEQ(FieldTicketID, v))
+}
+
+// ActorAgentID applies equality check predicate on the "actor_agent_id" field. It's identical to ActorAgentIDEQ.
+func ActorAgentID(v int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldEQ(FieldActorAgentID, v))
+}
+
+// ActorContactID applies equality check predicate on the "actor_contact_id" field. It's identical to ActorContactIDEQ.
+func ActorContactID(v int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldEQ(FieldActorContactID, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -275,6 +286,66 @@ func InternalNEQ(v bool) predicate.TicketEvent {
 	return predicate.TicketEvent(sql.FieldNEQ(FieldInternal, v))
 }
 
+// StatusAfterEQ applies the EQ predicate on the "status_after" field.
+func StatusAfterEQ(v schematype.Status) predicate.TicketEvent {
+	vc := v
+	return predicate.TicketEvent(sql.FieldEQ(FieldStatusAfter, vc))
+}
+
+// StatusAfterNEQ applies the NEQ predicate on the "status_after" field.
+func StatusAfterNEQ(v schematype.Status) predicate.TicketEvent {
+	vc := v
+	return predicate.TicketEvent(sql.FieldNEQ(FieldStatusAfter, vc))
+}
+
+// StatusAfterIn applies the In predicate on the "status_after" field.
+func StatusAfterIn(vs ...schematype.Status) predicate.TicketEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TicketEvent(sql.FieldIn(FieldStatusAfter, v...))
+}
+
+// StatusAfterNotIn applies the NotIn predicate on the "status_after" field.
+func StatusAfterNotIn(vs ...schematype.Status) predicate.TicketEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TicketEvent(sql.FieldNotIn(FieldStatusAfter, v...))
+}
+
+// PriorityAfterEQ applies the EQ predicate on the "priority_after" field.
+func PriorityAfterEQ(v schematype.Priority) predicate.TicketEvent {
+	vc := v
+	return predicate.TicketEvent(sql.FieldEQ(FieldPriorityAfter, vc))
+}
+
+// PriorityAfterNEQ applies the NEQ predicate on the "priority_after" field.
+func PriorityAfterNEQ(v schematype.Priority) predicate.TicketEvent {
+	vc := v
+	return predicate.TicketEvent(sql.FieldNEQ(FieldPriorityAfter, vc))
+}
+
+// PriorityAfterIn applies the In predicate on the "priority_after" field.
+func PriorityAfterIn(vs ...schematype.Priority) predicate.TicketEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TicketEvent(sql.FieldIn(FieldPriorityAfter, v...))
+}
+
+// PriorityAfterNotIn applies the NotIn predicate on the "priority_after" field.
+func PriorityAfterNotIn(vs ...schematype.Priority) predicate.TicketEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TicketEvent(sql.FieldNotIn(FieldPriorityAfter, v...))
+}
+
 // ActorEQ applies the EQ predicate on the "actor" field.
 func ActorEQ(v string) predicate.TicketEvent {
 	return predicate.TicketEvent(sql.FieldEQ(FieldActor, v))
@@ -360,6 +431,66 @@ func TicketIDNotIn(vs ...int) predicate.TicketEvent {
 	return predicate.TicketEvent(sql.FieldNotIn(FieldTicketID, vs...))
 }
 
+// ActorAgentIDEQ applies the EQ predicate on the "actor_agent_id" field.
+func ActorAgentIDEQ(v int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldEQ(FieldActorAgentID, v))
+}
+
+// ActorAgentIDNEQ applies the NEQ predicate on the "actor_agent_id" field.
+func ActorAgentIDNEQ(v int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldNEQ(FieldActorAgentID, v))
+}
+
+// ActorAgentIDIn applies the In predicate on the "actor_agent_id" field.
+func ActorAgentIDIn(vs ...int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldIn(FieldActorAgentID, vs...))
+}
+
+// ActorAgentIDNotIn applies the NotIn predicate on the "actor_agent_id" field.
+func ActorAgentIDNotIn(vs ...int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldNotIn(FieldActorAgentID, vs...))
+}
+
+// ActorAgentIDIsNil applies the IsNil predicate on the "actor_agent_id" field.
+func ActorAgentIDIsNil() predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldIsNull(FieldActorAgentID))
+}
+
+// ActorAgentIDNotNil applies the NotNil predicate on the "actor_agent_id" field.
+func ActorAgentIDNotNil() predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldNotNull(FieldActorAgentID))
+}
+
+// ActorContactIDEQ applies the EQ predicate on the "actor_contact_id" field.
+func ActorContactIDEQ(v int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldEQ(FieldActorContactID, v))
+}
+
+// ActorContactIDNEQ applies the NEQ predicate on the "actor_contact_id" field.
+func ActorContactIDNEQ(v int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldNEQ(FieldActorContactID, v))
+}
+
+// ActorContactIDIn applies the In predicate on the "actor_contact_id" field.
+func ActorContactIDIn(vs ...int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldIn(FieldActorContactID, vs...))
+}
+
+// ActorContactIDNotIn applies the NotIn predicate on the "actor_contact_id" field.
+func ActorContactIDNotIn(vs ...int) predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldNotIn(FieldActorContactID, vs...))
+}
+
+// ActorContactIDIsNil applies the IsNil predicate on the "actor_contact_id" field.
+func ActorContactIDIsNil() predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldIsNull(FieldActorContactID))
+}
+
+// ActorContactIDNotNil applies the NotNil predicate on the "actor_contact_id" field.
+func ActorContactIDNotNil() predicate.TicketEvent {
+	return predicate.TicketEvent(sql.FieldNotNull(FieldActorContactID))
+}
+
 // HasTicket applies the HasEdge predicate on the "ticket" edge.
 func HasTicket() predicate.TicketEvent {
 	return predicate.TicketEvent(func(s *sql.Selector) {
@@ -375,6 +506,52 @@ func HasTicket() predicate.TicketEvent {
 func HasTicketWith(preds ...predicate.Ticket) predicate.TicketEvent {
 	return predicate.TicketEvent(func(s *sql.Selector) {
 		step := newTicketStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasActorAgent applies the HasEdge predicate on the "actor_agent" edge.
+func HasActorAgent() predicate.TicketEvent {
+	return predicate.TicketEvent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ActorAgentTable, ActorAgentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasActorAgentWith applies the HasEdge predicate on the "actor_agent" edge with a given conditions (other predicates).
+func HasActorAgentWith(preds ...predicate.Agent) predicate.TicketEvent {
+	return predicate.TicketEvent(func(s *sql.Selector) {
+		step := newActorAgentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasActorContact applies the HasEdge predicate on the "actor_contact" edge.
+func HasActorContact() predicate.TicketEvent {
+	return predicate.TicketEvent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ActorContactTable, ActorContactColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasActorContactWith applies the HasEdge predicate on the "actor_contact" edge with a given conditions (other predicates).
+func HasActorContactWith(preds ...predicate.Contact) predicate.TicketEvent {
+	return predicate.TicketEvent(func(s *sql.Selector) {
+		step := newActorContactStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

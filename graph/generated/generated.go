@@ -301,13 +301,16 @@ type ComplexityRoot struct {
 	}
 
 	TicketEvent struct {
-		Actor     func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Data      func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Internal  func(childComplexity int) int
-		Kind      func(childComplexity int) int
-		Ticket    func(childComplexity int) int
+		ActorAgent    func(childComplexity int) int
+		ActorContact  func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Data          func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Internal      func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		PriorityAfter func(childComplexity int) int
+		StatusAfter   func(childComplexity int) int
+		Ticket        func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -1614,12 +1617,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TicketEdge.Node(childComplexity), true
 
-	case "TicketEvent.actor":
-		if e.ComplexityRoot.TicketEvent.Actor == nil {
+	case "TicketEvent.actorAgent":
+		if e.ComplexityRoot.TicketEvent.ActorAgent == nil {
 			break
 		}
 
-		return e.ComplexityRoot.TicketEvent.Actor(childComplexity), true
+		return e.ComplexityRoot.TicketEvent.ActorAgent(childComplexity), true
+	case "TicketEvent.actorContact":
+		if e.ComplexityRoot.TicketEvent.ActorContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.ActorContact(childComplexity), true
 	case "TicketEvent.createdAt":
 		if e.ComplexityRoot.TicketEvent.CreatedAt == nil {
 			break
@@ -1650,6 +1659,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.Kind(childComplexity), true
+	case "TicketEvent.priorityAfter":
+		if e.ComplexityRoot.TicketEvent.PriorityAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.PriorityAfter(childComplexity), true
+	case "TicketEvent.statusAfter":
+		if e.ComplexityRoot.TicketEvent.StatusAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.StatusAfter(childComplexity), true
 	case "TicketEvent.ticket":
 		if e.ComplexityRoot.TicketEvent.Ticket == nil {
 			break
@@ -2098,7 +2119,7 @@ type Contact implements Node {
   updatedAt: Time!
   name: String!
   """
-  unique across organizations: e-mail intake finds the contact by it
+  unique within the organization (compared exactly, as written)
   """
   email: String!
   phone: String
@@ -3386,10 +3407,22 @@ type TicketEvent implements Node {
   """
   internal: Boolean!
   """
-  who did it: "agent:<id>", "contact:<id>" or "system"
+  the ticket's status right after the event
   """
-  actor: String!
+  statusAfter: TicketStatus!
+  """
+  the ticket's priority right after the event
+  """
+  priorityAfter: TicketPriority!
   ticket: Ticket!
+  """
+  the agent who did it; null for the product itself or a contact
+  """
+  actorAgent: Agent
+  """
+  the contact who did it; null for the product itself, an agent, or a contact the caller may not see
+  """
+  actorContact: Contact
 }
 """
 Ordering options for TicketEvent connections
@@ -3480,21 +3513,19 @@ input TicketEventWhereInput {
   internal: Boolean
   internalNEQ: Boolean
   """
-  actor field predicates
+  status_after field predicates
   """
-  actor: String
-  actorNEQ: String
-  actorIn: [String!]
-  actorNotIn: [String!]
-  actorGT: String
-  actorGTE: String
-  actorLT: String
-  actorLTE: String
-  actorContains: String
-  actorHasPrefix: String
-  actorHasSuffix: String
-  actorEqualFold: String
-  actorContainsFold: String
+  statusAfter: TicketStatus
+  statusAfterNEQ: TicketStatus
+  statusAfterIn: [TicketStatus!]
+  statusAfterNotIn: [TicketStatus!]
+  """
+  priority_after field predicates
+  """
+  priorityAfter: TicketPriority
+  priorityAfterNEQ: TicketPriority
+  priorityAfterIn: [TicketPriority!]
+  priorityAfterNotIn: [TicketPriority!]
   """
   ticket_id field predicates
   """
@@ -4437,10 +4468,16 @@ func (ec *executionContext) childFields_TicketEvent(ctx context.Context, field g
 		return ec.fieldContext_TicketEvent_data(ctx, field)
 	case "internal":
 		return ec.fieldContext_TicketEvent_internal(ctx, field)
-	case "actor":
-		return ec.fieldContext_TicketEvent_actor(ctx, field)
+	case "statusAfter":
+		return ec.fieldContext_TicketEvent_statusAfter(ctx, field)
+	case "priorityAfter":
+		return ec.fieldContext_TicketEvent_priorityAfter(ctx, field)
 	case "ticket":
 		return ec.fieldContext_TicketEvent_ticket(ctx, field)
+	case "actorAgent":
+		return ec.fieldContext_TicketEvent_actorAgent(ctx, field)
+	case "actorContact":
+		return ec.fieldContext_TicketEvent_actorContact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEvent", field.Name)
 }
@@ -10577,27 +10614,50 @@ func (ec *executionContext) fieldContext_TicketEvent_internal(_ context.Context,
 	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TicketEvent_actor(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _TicketEvent_statusAfter(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketEvent_actor(ctx, field)
+			return ec.fieldContext_TicketEvent_statusAfter(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Actor, nil
+			return obj.StatusAfter, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.Status) graphql.Marshaler {
+			return ec.marshalNTicketStatus2helpdeskᚋentᚋschemaᚋschematypeᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_TicketEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "String")
+func (ec *executionContext) fieldContext_TicketEvent_statusAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "TicketStatus")
+}
+
+func (ec *executionContext) _TicketEvent_priorityAfter(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_priorityAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriorityAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.Priority) graphql.Marshaler {
+			return ec.marshalNTicketPriority2helpdeskᚋentᚋschemaᚋschematypeᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_priorityAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "TicketPriority")
 }
 
 func (ec *executionContext) _TicketEvent_ticket(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
@@ -10627,6 +10687,70 @@ func (ec *executionContext) fieldContext_TicketEvent_ticket(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketEvent_actorAgent(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_actorAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorAgent(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
+			return ec.marshalOAgent2ᚖhelpdeskᚋentᚐAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_actorAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketEvent_actorContact(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_actorContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorContact(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖhelpdeskᚋentᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_actorContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17406,7 +17530,7 @@ func (ec *executionContext) unmarshalInputTicketEventWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "data", "dataNEQ", "dataIn", "dataNotIn", "dataGT", "dataGTE", "dataLT", "dataLTE", "dataContains", "dataHasPrefix", "dataHasSuffix", "dataIsNil", "dataNotNil", "dataEqualFold", "dataContainsFold", "internal", "internalNEQ", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "ticketID", "ticketIDNEQ", "ticketIDIn", "ticketIDNotIn", "hasTicket", "hasTicketWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "data", "dataNEQ", "dataIn", "dataNotIn", "dataGT", "dataGTE", "dataLT", "dataLTE", "dataContains", "dataHasPrefix", "dataHasSuffix", "dataIsNil", "dataNotNil", "dataEqualFold", "dataContainsFold", "internal", "internalNEQ", "statusAfter", "statusAfterNEQ", "statusAfterIn", "statusAfterNotIn", "priorityAfter", "priorityAfterNEQ", "priorityAfterIn", "priorityAfterNotIn", "ticketID", "ticketIDNEQ", "ticketIDIn", "ticketIDNotIn", "hasTicket", "hasTicketWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17756,97 +17880,62 @@ func (ec *executionContext) unmarshalInputTicketEventWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.InternalNEQ = data
-		case "actor":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "statusAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusAfter"))
+			data, err := ec.unmarshalOTicketStatus2ᚖhelpdeskᚋentᚋschemaᚋschematypeᚐStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Actor = data
-		case "actorNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			it.StatusAfter = data
+		case "statusAfterNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusAfterNEQ"))
+			data, err := ec.unmarshalOTicketStatus2ᚖhelpdeskᚋentᚋschemaᚋschematypeᚐStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ActorNEQ = data
-		case "actorIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			it.StatusAfterNEQ = data
+		case "statusAfterIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusAfterIn"))
+			data, err := ec.unmarshalOTicketStatus2ᚕhelpdeskᚋentᚋschemaᚋschematypeᚐStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ActorIn = data
-		case "actorNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			it.StatusAfterIn = data
+		case "statusAfterNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusAfterNotIn"))
+			data, err := ec.unmarshalOTicketStatus2ᚕhelpdeskᚋentᚋschemaᚋschematypeᚐStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ActorNotIn = data
-		case "actorGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			it.StatusAfterNotIn = data
+		case "priorityAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityAfter"))
+			data, err := ec.unmarshalOTicketPriority2ᚖhelpdeskᚋentᚋschemaᚋschematypeᚐPriority(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ActorGT = data
-		case "actorGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			it.PriorityAfter = data
+		case "priorityAfterNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityAfterNEQ"))
+			data, err := ec.unmarshalOTicketPriority2ᚖhelpdeskᚋentᚋschemaᚋschematypeᚐPriority(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ActorGTE = data
-		case "actorLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			it.PriorityAfterNEQ = data
+		case "priorityAfterIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityAfterIn"))
+			data, err := ec.unmarshalOTicketPriority2ᚕhelpdeskᚋentᚋschemaᚋschematypeᚐPriorityᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ActorLT = data
-		case "actorLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			it.PriorityAfterIn = data
+		case "priorityAfterNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityAfterNotIn"))
+			data, err := ec.unmarshalOTicketPriority2ᚕhelpdeskᚋentᚋschemaᚋschematypeᚐPriorityᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ActorLTE = data
-		case "actorContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorContains = data
-		case "actorHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorHasPrefix = data
-		case "actorHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorHasSuffix = data
-		case "actorEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorEqualFold = data
-		case "actorContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorContainsFold = data
+			it.PriorityAfterNotIn = data
 		case "ticketID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -21477,8 +21566,13 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "actor":
-			out.Values[i] = ec._TicketEvent_actor(ctx, field, obj)
+		case "statusAfter":
+			out.Values[i] = ec._TicketEvent_statusAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priorityAfter":
+			out.Values[i] = ec._TicketEvent_priorityAfter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -21487,6 +21581,18 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_ticket(ctx, field, obj)
+				})
+		case "actorAgent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_actorAgent(ctx, field, obj)
+				})
+		case "actorContact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_actorContact(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

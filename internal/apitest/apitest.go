@@ -28,10 +28,12 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"helpdesk/ent"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/embeddedtemporal"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
+	"helpdesk/internal/webhook"
 	"helpdesk/workflows"
 )
 
@@ -63,6 +65,12 @@ type Options struct {
 	// RateLimit: tests send many bad tokens from one address.
 	AuthFailureRate  float64
 	AuthFailureBurst int
+	// WebhookAllowPrivate is HELPDESK_WEBHOOK_ALLOW_PRIVATE: webhook
+	// targets on loopback and private networks are accepted.
+	WebhookAllowPrivate bool
+	// BeforeMigrate, if set, runs on the empty database before it is
+	// migrated (to build an older schema and test the upgrade).
+	BeforeMigrate func(testing.TB, *store.DB)
 }
 
 // Env is a running helpdesk.
@@ -82,6 +90,9 @@ func New(t testing.TB, o Options) *Env {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db := openDB(t, o)
+	if o.BeforeMigrate != nil {
+		o.BeforeMigrate(t, db)
+	}
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("apitest: migrate: %v", err)
 	}
@@ -160,16 +171,17 @@ func openDB(t testing.TB, o Options) *store.DB {
 		db  *store.DB
 		err error
 	)
+	opts := []ent.Option{ent.WebhookTargets(webhook.Targets{AllowPrivate: o.WebhookAllowPrivate})}
 	if base := os.Getenv(PostgresEnv); base != "" {
-		db, err = store.Open(ctx, freshPostgresDB(t, base), "")
+		db, err = store.Open(ctx, freshPostgresDB(t, base), "", opts...)
 	} else {
-		db, err = store.Open(ctx, "", t.TempDir())
+		db, err = store.Open(ctx, "", t.TempDir(), opts...)
 	}
 	if err != nil {
 		t.Fatalf("apitest: open database: %v", err)
 	}
 	if o.Driver != nil {
-		db.Client = store.NewClient(o.Driver(entsql.OpenDB(db.Dialect, db.SQL)))
+		db.Client = store.NewClient(o.Driver(entsql.OpenDB(db.Dialect, db.SQL)), opts...)
 	}
 	t.Cleanup(func() { _ = db.SQL.Close() })
 	return db

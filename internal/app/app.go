@@ -19,11 +19,13 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"helpdesk/ent"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/config"
 	"helpdesk/internal/embeddedtemporal"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
+	"helpdesk/internal/webhook"
 	"helpdesk/workflows"
 )
 
@@ -92,7 +94,7 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 	} else {
 		log.Info("connecting to PostgreSQL")
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, ClientOptions(cfg)...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +134,12 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 	d.Temporal = tc
 	ok = true
 	return d, nil
+}
+
+// ClientOptions are the settings of cfg the data model applies itself:
+// the webhook target rule (HELPDESK_WEBHOOK_ALLOW_PRIVATE).
+func ClientOptions(cfg config.Config) []ent.Option {
+	return []ent.Option{ent.WebhookTargets(webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate})}
 }
 
 // Run runs role until ctx is done, then shuts down gracefully.

@@ -37,8 +37,9 @@ type DB struct {
 	Dialect string
 }
 
-// Open opens PostgreSQL at url, or SQLite in dataDir when url is empty.
-func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+// Open opens PostgreSQL at url, or SQLite in dataDir when url is empty;
+// opts configure the client (e.g. ent.WebhookTargets).
+func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, error) {
 	var (
 		db  *sql.DB
 		err error
@@ -79,11 +80,13 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("store: opening the embedded database: %w", err)
 	}
 	drv := entsql.OpenDB(dia, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+	return &DB{Client: NewClient(drv, opts...), SQL: db, Dialect: dia}, nil
 }
 
 // NewClient wraps an already open driver (tests count its queries).
-func NewClient(drv dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(drv)) }
+func NewClient(drv dialect.Driver, opts ...ent.Option) *ent.Client {
+	return ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
+}
 
 // Close closes the database.
 func (d *DB) Close() error { return d.Client.Close() }
@@ -95,20 +98,32 @@ const migrationLockKey = 0x68656c71
 
 // SchemaVersion is the version of the database schema this binary
 // writes. ent's diff adds new tables, columns and indexes by itself; a
-// change that must move or rewrite data bumps SchemaVersion and adds its
-// step to dataSteps.
-const SchemaVersion = 1
+// change that must move or rewrite data, or remove what the additive diff
+// keeps (an index that would now refuse valid rows), bumps SchemaVersion
+// and adds its step to dataSteps.
+//
+//  1. the first versioned schema
+//  2. typed actors and the ticket's state on events; contact e-mails
+//     unique per organization (toVersion2)
+const SchemaVersion = 2
+
+// dataStep migrates the data of one version in tx; dia is the dialect,
+// for the SQL that ent does not write.
+type dataStep func(ctx context.Context, tx *ent.Tx, dia string) error
 
 // dataSteps are the data migrations by the version they lead to, run in
-// order after the schema diff, each in its own transaction.
-var dataSteps = map[int]func(context.Context, *ent.Tx) error{}
+// order after the schema diff, each in its own transaction. A step also
+// runs on a new database (with no rows), so it must not assume an old
+// table or column exists.
+var dataSteps = map[int]dataStep{2: toVersion2}
 
 // versionsTable records every schema version applied, and when.
 const versionsTable = "helpdesk_schema_versions"
 
 // Migrate brings the database to SchemaVersion and seeds the default SLA
 // policy. Schema changes are additive — columns, tables and indexes are
-// added, never dropped — so an upgrade loses no data; a database already
+// added, never dropped, except an index a versioned step removes because
+// it would refuse valid rows — so an upgrade loses no data; a database already
 // at a newer version than this binary is refused rather than touched. On
 // PostgreSQL an advisory lock keeps concurrent starts (API and workers)
 // from racing.
@@ -146,7 +161,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 			return err
 		}
 		if step := dataSteps[v]; step != nil {
-			if err := step(viewer.SystemContext(ctx), tx); err != nil {
+			if err := step(viewer.SystemContext(ctx), tx, d.Dialect); err != nil {
 				_ = tx.Rollback()
 				return fmt.Errorf("store: migrating data to schema version %d: %w", v, err)
 			}
