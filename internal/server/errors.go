@@ -16,6 +16,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/privacy"
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/graph/scalar"
 	"helpdesk/internal/bizhours"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/viewer"
@@ -49,7 +50,8 @@ func classify(err error) (code, msg string) {
 		return CodeInvalidTransition, clean(err)
 	case errors.As(err, &verr):
 		return CodeBadUserInput, fmt.Sprintf("invalid %s: %s", apiName(verr.Name), validatorMessage(verr))
-	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid):
+	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid),
+		errors.Is(err, sla.ErrOutOfRange), errors.Is(err, scalar.ErrOutOfRange):
 		return CodeBadUserInput, clean(err)
 	case errors.As(err, &cerr):
 		if isForeignKey(cerr) {
@@ -133,7 +135,7 @@ func clean(err error) string {
 	// The code already says "bad input"; the package names say nothing.
 	for trimmed := true; trimmed; {
 		trimmed = false
-		for _, p := range []string{"bad input: ", "bizhours: ", "sla: "} {
+		for _, p := range []string{"bad input: ", "bizhours: ", "sla: ", "scalar: "} {
 			if rest, ok := strings.CutPrefix(msg, p); ok {
 				msg, trimmed = rest, true
 			}
@@ -196,7 +198,9 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			err = gerr.Err // the resolver's own error, without path and location
 		}
 		code, msg := classify(err)
-		if code == CodeInternal && argErr != nil {
+		if argErr != nil && (code == CodeInternal || code == CodeBadUserInput) {
+			// An argument that does not parse (an ID, Time, Cursor or enum
+			// value): BAD_USER_INPUT, naming the argument.
 			if where, ok := argumentError(ctx, argErr); ok {
 				code, msg = CodeBadUserInput, argumentMessage(where, err)
 			}
