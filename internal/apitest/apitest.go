@@ -52,6 +52,9 @@ type Options struct {
 	RateLimit float64
 	// Driver wraps the database driver (to count queries).
 	Driver func(dialect.Driver) dialect.Driver
+	// MaxResponseObjects lowers the server's bound on the objects of one
+	// answer; 0 keeps server.MaxResponseObjects.
+	MaxResponseObjects int
 }
 
 // Env is a running helpdesk.
@@ -104,7 +107,7 @@ func New(t testing.TB, o Options) *Env {
 		kick = e.Dispatcher.Kick
 	}
 	srv := httptest.NewServer(server.New(server.Options{
-		Client: db.Client, RateLimit: o.RateLimit, AfterMutation: kick,
+		Client: db.Client, RateLimit: o.RateLimit, AfterMutation: kick, MaxResponseObjects: o.MaxResponseObjects,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}))
 	t.Cleanup(srv.Close)

@@ -51,7 +51,7 @@ func classify(err error) (code, msg string) {
 	case errors.As(err, &verr):
 		return CodeBadUserInput, fmt.Sprintf("invalid %s: %s", apiName(verr.Name), validatorMessage(verr))
 	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid),
-		errors.Is(err, sla.ErrOutOfRange), errors.Is(err, scalar.ErrOutOfRange):
+		errors.Is(err, sla.ErrOutOfRange), errors.Is(err, scalar.ErrOutOfRange), errors.Is(err, errResponseTooLarge):
 		return CodeBadUserInput, clean(err)
 	case errors.As(err, &cerr):
 		if isForeignKey(cerr) {
@@ -129,7 +129,7 @@ func argumentMessage(where string, err error) string {
 // clean strips our package prefixes from a message meant for clients.
 func clean(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"viewer: ", "schematype: ", "ent: "} {
+	for _, p := range []string{"viewer: ", "schematype: ", "ent: ", "server: "} {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	// The code already says "bad input"; the package names say nothing.

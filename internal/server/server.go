@@ -47,8 +47,6 @@ const (
 	MaxDepth = 20
 	// MaxAliases allows batching a few dozen lookups in one request.
 	MaxAliases = 100
-	// MaxComplexity bounds the fields one operation may resolve.
-	MaxComplexity = 2000
 	// parserTokenLimit bounds the parse work of one document.
 	parserTokenLimit = 20000
 )
@@ -66,6 +64,9 @@ type Options struct {
 	AfterMutation func()
 	// Registry receives the metrics; nil means a new one.
 	Registry *prometheus.Registry
+	// MaxResponseObjects bounds the objects of one query's answer; 0 is
+	// MaxResponseObjects (tests lower it to reach it with little data).
+	MaxResponseObjects int
 }
 
 // New returns the HTTP handler of the API.
@@ -106,7 +107,9 @@ func New(o Options) http.Handler {
 
 // newGraphQL builds the gqlgen server.
 func newGraphQL(o Options) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Client: o.Client}}))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+		Resolvers: &graph.Resolver{Client: o.Client}, Complexity: complexityRoot(),
+	}))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
@@ -133,7 +136,9 @@ func newGraphQL(o Options) *handler.Server {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(&costLimit{})
+	srv.AroundResponses(countResponses(o.MaxResponseObjects))
+	srv.AroundFields(countObjects)
 	srv.Use(entgql.Transactioner{TxOpener: o.Client})
 	if o.AfterMutation != nil {
 		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
