@@ -6,11 +6,48 @@ package graph_test
 // both ways; and NOT_FOUND reads the same on every path.
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"helpdesk/internal/apitest"
 )
+
+// wsAnswer waits for the answer to operation id on a WebSocket: its
+// errors, whether an "error" message or a "next" payload carried them.
+func wsAnswer(t *testing.T, c *accWS, id string) []apitest.Error {
+	t.Helper()
+	timer := time.NewTimer(accWait)
+	defer timer.Stop()
+	for {
+		select {
+		case m, ok := <-c.in:
+			if !ok {
+				t.Fatalf("operation %s: connection closed without an answer", id)
+			}
+			if m.ID != id {
+				continue
+			}
+			switch m.Type {
+			case "error":
+				var errs []apitest.Error
+				_ = json.Unmarshal(m.Payload, &errs)
+				return errs
+			case "next":
+				var p apitest.Response
+				_ = json.Unmarshal(m.Payload, &p)
+				return p.Errors
+			case "complete":
+				return nil
+			}
+		case <-timer.C:
+			t.Fatalf("operation %s: no answer within %v", id, accWait)
+		}
+	}
+}
 
 // policyID creates an SLA policy that is always open, so due times are
 // plain sums, and returns its ID.
@@ -23,6 +60,151 @@ func policyID(t *testing.T, e *apitest.Env) string {
 	  {priority: CRITICAL, firstResponseSeconds: 3600, resolutionSeconds: 14400}, {priority: HIGH, firstResponseSeconds: 7200, resolutionSeconds: 86400},
 	  {priority: MEDIUM, firstResponseSeconds: 14400, resolutionSeconds: 172800}, {priority: LOW, firstResponseSeconds: 32400, resolutionSeconds: 259200}]}) { id } }`, nil, &out)
 	return out.CreateSLAPolicy.ID
+}
+
+// TestEveryQueryFieldAsksForATokenAndIntrospectionStaysOpen asks every
+// field of Query (listed by introspection, so a new field without a case
+// fails here) without a token, with arguments that would otherwise answer
+// null, an empty list or NOT_FOUND: each answers UNAUTHENTICATED and no
+// data. Mutations too answer UNAUTHENTICATED before looking at their
+// input. Introspection answers without a token.
+func TestEveryQueryFieldAsksForATokenAndIntrospectionStaysOpen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, apitest.Options{})
+	tn := e.Tenant(t, "anon")
+	tk := e.CreateTicket(t, tn.User.Token, nil)
+	pol := policyID(t, e)
+
+	queries := map[string][]string{
+		"node":             {`{ node(id: "1") { id } }`, `{ node(id: "` + nothingLike(t, tk.ID) + `") { id } }`, `{ node(id: "` + tk.ID + `") { id } }`},
+		"nodes":            {`{ nodes(ids: []) { id } }`, `{ nodes(ids: ["1"]) { id } }`, `{ nodes(ids: ["` + tk.ID + `"]) { id } }`},
+		"viewer":           {`{ viewer { agent { id } contact { id } } }`},
+		"agents":           {`{ agents(first: 0) { totalCount } }`},
+		"contacts":         {`{ contacts(first: 0) { totalCount } }`},
+		"organizations":    {`{ organizations(first: 0) { totalCount } }`},
+		"tickets":          {`{ tickets(first: 0) { totalCount } }`, `{ tickets(where: {idIn: []}) { edges { node { id } } } }`},
+		"ticketByNumber":   {`{ ticketByNumber(number: "HD-0") { id } }`, `{ ticketByNumber(number: "not a number") { id } }`, `{ ticketByNumber(number: "` + tk.Number + `") { id } }`},
+		"slaPolicies":      {`{ slaPolicies { id } }`},
+		"slaPreview":       {`{ slaPreview(policyID: "` + pol + `", priority: LOW, at: "2026-11-26T09:30:00Z") { resolutionDueAt } }`, `{ slaPreview(policyID: "1", priority: LOW, at: "2026-11-26T09:30:00Z") { resolutionDueAt } }`},
+		"escalationTables": {`{ escalationTables { id } }`},
+	}
+	var schema struct {
+		Type struct{ Fields []struct{ Name string } } `json:"__type"`
+	}
+	e.Do(t, "", `{ __type(name: "Query") { fields { name } } }`, nil, &schema)
+	var fields []string
+	for _, f := range schema.Type.Fields {
+		fields = append(fields, f.Name)
+		if _, ok := queries[f.Name]; !ok {
+			t.Errorf("Query.%s has no case here: add how it is asked without a token", f.Name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(queries)) {
+		if !slices.Contains(fields, name) {
+			t.Errorf("the case %s names no field of Query", name)
+		}
+		for _, q := range queries[name] {
+			res := e.Fail(t, unauthenticated, "", q, nil)
+			if accHasData(res.Data) {
+				t.Errorf("%s without a token answered data %s", q, res.Data)
+			}
+			for _, er := range res.Errors {
+				if strings.Contains(er.Message, "viewer:") || !strings.Contains(er.Message, "Bearer") {
+					t.Errorf("%s: message %q; want what to send, without package names", q, er.Message)
+				}
+			}
+		}
+	}
+	t.Run("mutations answer UNAUTHENTICATED before looking at their input", func(t *testing.T) {
+		for _, q := range []string{
+			`mutation { acceptTicket(id: "1") { id } }`,
+			`mutation { createSLAPolicy(input: {name: "", timezone: "Mars/Olympus", targets: []}) { id } }`,
+			`mutation { issueToken(input: {}) { token } }`,
+			`mutation { createTicket(input: {subject: "", description: "", priority: LOW, category: INCIDENT, onsetAt: "yesterday"}) { id } }`,
+		} {
+			e.Fail(t, unauthenticated, "", q, nil)
+		}
+	})
+	t.Run("introspection answers without a token", func(t *testing.T) {
+		var out struct {
+			Typename string                                    `json:"__typename"`
+			Schema   struct{ QueryType struct{ Name string } } `json:"__schema"`
+			Type     struct{ Name string }                     `json:"__type"`
+		}
+		e.Do(t, "", `{ __typename __schema { queryType { name } } __type(name: "Ticket") { name } }`, nil, &out)
+		if out.Typename != "Query" || out.Schema.QueryType.Name != "Query" || out.Type.Name != "Ticket" {
+			t.Fatalf("introspection answered %+v", out)
+		}
+	})
+}
+
+// TestNULInAnyStringIsRefusedNamingWhere: a NUL character (U+0000) in any
+// string input, in variables or inline, over HTTP or WebSocket, is
+// BAD_USER_INPUT naming where it is, and changes nothing; a *Contains
+// filter no longer matches every ticket.
+func TestNULInAnyStringIsRefusedNamingWhere(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, apitest.Options{})
+	tn := e.Tenant(t, "nul")
+	tk := e.CreateTicket(t, tn.User.Token, nil)
+	base := world(t, e)
+
+	filter := `query($q: String) { tickets(where: {subjectContains: $q}) { totalCount } }`
+	createTicket := `mutation($in: CreateTicketInput!) { createTicket(input: $in) { id } }`
+	cases := []struct {
+		name, query string
+		vars        map[string]any
+		where       string
+	}{
+		{"a *Contains filter in a variable", filter, map[string]any{"q": "\x00"}, "$q"},
+		{"a *Contains filter inline", `{ tickets(where: {subjectContains: "\u0000"}) { totalCount } }`, nil, "where.subjectContains of tickets"},
+		{"inside a longer string, nested in or", `{ tickets(where: {or: [{subjectContains: "a"}, {descriptionContains: "broken\u0000"}]}) { totalCount } }`, nil,
+			"where.or[1].descriptionContains of tickets"},
+		{"in a fragment's argument", `{ ...Q } fragment Q on Query { tickets(where: {subjectContainsFold: "\u0000"}) { totalCount } }`, nil,
+			"where.subjectContainsFold of tickets"},
+		{"in a mutation's input", createTicket, map[string]any{"in": map[string]any{"subject": "Down\x00", "description": "d", "priority": "LOW", "category": "INCIDENT"}},
+			"$in.subject"},
+		{"in a list of a mutation's input", `mutation($l: [EscalationLevelInput!]!) { setEscalationTable(region: "EU", levels: $l) { id } }`,
+			map[string]any{"l": []any{map[string]any{"name": "L1", "emails": []any{"a@example.com", "b\x00@example.com"}, "waitSeconds": 60}}}, "$l[0].emails[1]"},
+		{"in an ID", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": tk.ID + "\x00"}, "$id"},
+		{"in a lookup", `query($n: String!) { ticketByNumber(number: $n) { id } }`, map[string]any{"n": tk.Number + "\x00"}, "$n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" over HTTP", func(t *testing.T) {
+			res := e.Post(t, apitest.AdminToken, c.query, c.vars)
+			checkRefused(t, res, badInput)
+			if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "invalid "+c.where+":") || !strings.Contains(res.Errors[0].Message, "U+0000") {
+				t.Errorf("errors %v, want one naming %s and U+0000", res.Errors, c.where)
+			}
+			if accHasData(res.Data) {
+				t.Errorf("answered data %s", res.Data)
+			}
+		})
+	}
+	t.Run("over WebSocket", func(t *testing.T) {
+		c, err := accDial(t, e, tn.Master.Token, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tc := range cases[:2] {
+			id := string(rune('a' + i))
+			c.subscribe(t, id, tc.query, tc.vars)
+			errs := wsAnswer(t, c, id)
+			if len(errs) != 1 || errs[0].Code() != badInput || !strings.Contains(errs[0].Message, "invalid "+tc.where+":") {
+				t.Errorf("%s: errors %v, want BAD_USER_INPUT naming %s", tc.name, errs, tc.where)
+			}
+		}
+	})
+	if after := world(t, e); after != base {
+		t.Errorf("a refused request changed something: %s", firstDiff(base, after))
+	}
+	var out struct {
+		Tickets struct{ TotalCount int } `json:"tickets"`
+	}
+	e.Do(t, tn.Master.Token, filter, map[string]any{"q": "no ticket says this"}, &out)
+	if out.Tickets.TotalCount != 0 {
+		t.Errorf("a filter that matches nothing counted %d tickets", out.Tickets.TotalCount)
+	}
 }
 
 // TestTimeStaysWithinYears1To9999BothWays: a Time outside the years

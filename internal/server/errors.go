@@ -41,7 +41,7 @@ func classify(err error) (code, msg string) {
 	var cerr *ent.ConstraintError
 	switch {
 	case errors.Is(err, viewer.ErrUnauthenticated):
-		return CodeUnauthenticated, viewer.ErrUnauthenticated.Error()
+		return CodeUnauthenticated, clean(viewer.ErrUnauthenticated)
 	case errors.Is(err, viewer.ErrForbidden), errors.Is(err, privacy.Deny):
 		return CodeForbidden, clean(err)
 	case ent.IsNotFound(err):

@@ -137,6 +137,8 @@ func newGraphQL(o Options) *handler.Server {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
 	srv.Use(&costLimit{})
+	srv.Use(refuseNUL{})
+	srv.AroundRootFields(requireViewer)
 	srv.AroundResponses(countResponses(o.MaxResponseObjects))
 	srv.AroundFields(countObjects)
 	srv.Use(entgql.Transactioner{TxOpener: o.Client})
