@@ -267,3 +267,60 @@ func TestTimeStaysWithinYears1To9999BothWays(t *testing.T) {
 		}
 	})
 }
+
+// TestNotFoundSaysOneThingOnEveryPath: an unknown object, or one the
+// caller may not see, gets the same NOT_FOUND message whether it is
+// looked up by node, nodes, a mutation, slaPreview or a subscription.
+func TestNotFoundSaysOneThingOnEveryPath(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, apitest.Options{})
+	a := e.Tenant(t, "nf-a")
+	b := e.Tenant(t, "nf-b")
+	tkB := e.CreateTicket(t, b.User.Token, nil)
+	noTicket := nothingLike(t, tkB.ID)
+	pol := policyID(t, e)
+
+	messages := map[string]string{}
+	collect := func(name string, errs []apitest.Error) {
+		t.Helper()
+		if len(errs) == 0 {
+			t.Errorf("%s: no error, want NOT_FOUND", name)
+			return
+		}
+		for _, er := range errs {
+			if er.Code() != notFound {
+				t.Errorf("%s: %s %q, want NOT_FOUND", name, er.Code(), er.Message)
+				continue
+			}
+			messages[name] = er.Message
+		}
+	}
+	for _, c := range []struct {
+		name, token, query string
+	}{
+		{"node of an unknown ticket", apitest.AdminToken, `{ node(id: "` + noTicket + `") { id } }`},
+		{"node of an ID of no type", apitest.AdminToken, `{ node(id: "1") { id } }`},
+		{"node of another organization's ticket", a.Master.Token, `{ node(id: "` + tkB.ID + `") { id } }`},
+		{"nodes of unknown IDs", apitest.AdminToken, `{ nodes(ids: ["` + noTicket + `", "1"]) { id } }`},
+		{"a mutation of an unknown ticket", apitest.AdminToken, `mutation { acceptTicket(id: "` + noTicket + `") { id } }`},
+		{"a mutation of another organization's contact", a.Master.Token, `mutation { updateContact(id: "` + b.User.ID + `", input: {name: "x"}) { id } }`},
+		{"a mutation of an unknown contact", apitest.AdminToken, `mutation { updateContact(id: "` + nothingLike(t, a.User.ID) + `", input: {name: "x"}) { id } }`},
+		{"slaPreview of an unknown policy", apitest.AdminToken, `{ slaPreview(policyID: "` + nothingLike(t, pol) + `", priority: LOW, at: "2026-11-26T09:30:00Z") { resolutionDueAt } }`},
+	} {
+		collect(c.name, e.Post(t, c.token, c.query, nil).Errors)
+	}
+	ws, err := accDial(t, e, a.Master.Token, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.subscribe(t, "s", `subscription($id: ID) { ticketEvents(ticketID: $id) { id } }`, map[string]any{"id": tkB.ID})
+	collect("a subscription to another organization's ticket", wsAnswer(t, ws, "s"))
+
+	texts := map[string][]string{}
+	for name, msg := range messages {
+		texts[msg] = append(texts[msg], name)
+	}
+	if len(texts) != 1 {
+		t.Fatalf("NOT_FOUND reads %d ways, want one: %v", len(texts), texts)
+	}
+}

@@ -34,6 +34,12 @@ const (
 	CodeInternal          = "INTERNAL"
 )
 
+// notFoundMessage is the one answer for an object that does not exist or
+// that the caller may not see, on every path (node, nodes, lookups by ID,
+// mutations, subscriptions): telling them apart would tell another
+// tenant's IDs from unused ones.
+const notFoundMessage = "not found: no such object, or not visible to you"
+
 // classify maps an error to its code and the message a client sees. It is
 // the one place where our sentinel errors meet the API.
 func classify(err error) (code, msg string) {
@@ -45,7 +51,7 @@ func classify(err error) (code, msg string) {
 	case errors.Is(err, viewer.ErrForbidden), errors.Is(err, privacy.Deny):
 		return CodeForbidden, clean(err)
 	case ent.IsNotFound(err):
-		return CodeNotFound, "not found: no such object, or not visible to you"
+		return CodeNotFound, notFoundMessage
 	case errors.Is(err, schematype.ErrInvalidTransition):
 		return CodeInvalidTransition, clean(err)
 	case errors.As(err, &verr):
@@ -183,6 +189,9 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if mapped, ok := frameworkCodes[code]; ok {
 				ext["reason"] = code
 				code = mapped
+			}
+			if code == CodeNotFound {
+				out.Message = notFoundMessage // entgql's node lookups say it their way
 			}
 			if code == "" {
 				code = CodeBadUserInput
