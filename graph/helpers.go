@@ -97,3 +97,21 @@ func page(first, last *int) (*int, *int, error) {
 	}
 	return first, last, nil
 }
+
+// PageNodes is how many nodes a connection asked for with first/last is
+// counted to hold: the larger of the two, or defaultPage when neither is
+// given (nil-safe; a negative count holds nothing). It is not capped at
+// maxPage: page refuses more on the root connections, and an edge
+// connection (Organization.tickets) must be counted at its real size.
+func PageNodes(first, last *int) int {
+	if first == nil && last == nil {
+		return defaultPage
+	}
+	n := 0
+	for _, p := range []*int{first, last} {
+		if p != nil {
+			n = max(n, *p)
+		}
+	}
+	return n
+}

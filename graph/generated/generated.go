@@ -3919,7 +3919,19 @@ input TicketWhereInput {
 # ent/schema) holds the entity types, connections, where-inputs and orders;
 # this file adds what is ours: the viewer, SLA helpers, and every mutation.
 
-"""RFC 3339 date-time with fractional seconds, e.g. 2026-11-26T09:30:00.000Z."""
+"""
+An instant, as an RFC 3339 date-time.
+
+Sent: always in UTC with exactly six fractional digits (microseconds), e.g.
+2026-11-26T09:30:00.000000Z.
+
+Accepted: any RFC 3339 date-time, with Z or a ±hh:mm offset and fractional
+seconds optional and of any length, e.g. 2026-11-26T09:30:00Z or
+2026-11-26T10:30:00.5+01:00; digits past microseconds are dropped. The instant
+must fall in the years 0001 to 9999 in UTC; anything else is BAD_USER_INPUT,
+and so is an answer that would hold a time past 9999 (such as an slaPreview
+from late in 9999).
+"""
 scalar Time
 
 enum Weekday { MONDAY TUESDAY WEDNESDAY THURSDAY FRIDAY SATURDAY SUNDAY }
@@ -22793,7 +22805,7 @@ func (ec *executionContext) unmarshalNTicketWhereInput2ᚖhelpdeskᚋentᚐTicke
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := scalar.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -22803,7 +22815,7 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNUpdateContactInput2helpdeskᚋgraphᚋmodelᚐUpdateContactInput(ctx context.Context, v any) (model.UpdateContactInput, error) {
@@ -24261,7 +24273,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := scalar.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24270,9 +24282,8 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
 	res := scalar.MarshalTime(*v)
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

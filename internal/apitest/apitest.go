@@ -71,6 +71,9 @@ type Options struct {
 	// BeforeMigrate, if set, runs on the empty database before it is
 	// migrated (to build an older schema and test the upgrade).
 	BeforeMigrate func(testing.TB, *store.DB)
+	// MaxResponseObjects lowers the server's bound on the objects of one
+	// answer; 0 keeps server.MaxResponseObjects.
+	MaxResponseObjects int
 }
 
 // Env is a running helpdesk.
@@ -143,7 +146,8 @@ func New(t testing.TB, o Options) *Env {
 		CORSOrigins: o.CORSOrigins, BodyReadTimeout: o.BodyReadTimeout, SocketInitTimeout: o.SocketInitTimeout,
 		AuthFailureRate: failureRate, AuthFailureBurst: o.AuthFailureBurst,
 		MaxSubscriptionsPerConnection: o.MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken: o.MaxSubscriptionsPerToken,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		MaxResponseObjects: o.MaxResponseObjects,
+		Logger:             slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}))
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL

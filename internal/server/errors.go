@@ -16,6 +16,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/privacy"
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/graph/scalar"
 	"helpdesk/internal/bizhours"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/viewer"
@@ -33,6 +34,12 @@ const (
 	CodeInternal          = "INTERNAL"
 )
 
+// notFoundMessage is the one answer for an object that does not exist or
+// that the caller may not see, on every path (node, nodes, lookups by ID,
+// mutations, subscriptions): telling them apart would tell another
+// tenant's IDs from unused ones.
+const notFoundMessage = "not found: no such object, or not visible to you"
+
 // classify maps an error to its code and the message a client sees. It is
 // the one place where our sentinel errors meet the API.
 func classify(err error) (code, msg string) {
@@ -40,16 +47,17 @@ func classify(err error) (code, msg string) {
 	var cerr *ent.ConstraintError
 	switch {
 	case errors.Is(err, viewer.ErrUnauthenticated):
-		return CodeUnauthenticated, viewer.ErrUnauthenticated.Error()
+		return CodeUnauthenticated, clean(viewer.ErrUnauthenticated)
 	case errors.Is(err, viewer.ErrForbidden), errors.Is(err, privacy.Deny):
 		return CodeForbidden, clean(err)
 	case ent.IsNotFound(err):
-		return CodeNotFound, "not found: no such object, or not visible to you"
+		return CodeNotFound, notFoundMessage
 	case errors.Is(err, schematype.ErrInvalidTransition):
 		return CodeInvalidTransition, clean(err)
 	case errors.As(err, &verr):
 		return CodeBadUserInput, fmt.Sprintf("invalid %s: %s", apiName(verr.Name), validatorMessage(verr))
-	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid):
+	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid),
+		errors.Is(err, sla.ErrOutOfRange), errors.Is(err, scalar.ErrOutOfRange), errors.Is(err, errResponseTooLarge):
 		return CodeBadUserInput, clean(err)
 	case errors.As(err, &cerr):
 		if isForeignKey(cerr) {
@@ -127,13 +135,13 @@ func argumentMessage(where string, err error) string {
 // clean strips our package prefixes from a message meant for clients.
 func clean(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"viewer: ", "schematype: ", "ent: "} {
+	for _, p := range []string{"viewer: ", "schematype: ", "ent: ", "server: "} {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	// The code already says "bad input"; the package names say nothing.
 	for trimmed := true; trimmed; {
 		trimmed = false
-		for _, p := range []string{"bad input: ", "bizhours: ", "sla: "} {
+		for _, p := range []string{"bad input: ", "bizhours: ", "sla: ", "scalar: "} {
 			if rest, ok := strings.CutPrefix(msg, p); ok {
 				msg, trimmed = rest, true
 			}
@@ -182,6 +190,9 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				ext["reason"] = code
 				code = mapped
 			}
+			if code == CodeNotFound {
+				out.Message = notFoundMessage // entgql's node lookups say it their way
+			}
 			if code == "" {
 				code = CodeBadUserInput
 			}
@@ -196,7 +207,9 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			err = gerr.Err // the resolver's own error, without path and location
 		}
 		code, msg := classify(err)
-		if code == CodeInternal && argErr != nil {
+		if argErr != nil && (code == CodeInternal || code == CodeBadUserInput) {
+			// An argument that does not parse (an ID, Time, Cursor or enum
+			// value): BAD_USER_INPUT, naming the argument.
 			if where, ok := argumentError(ctx, argErr); ok {
 				code, msg = CodeBadUserInput, argumentMessage(where, err)
 			}

@@ -47,8 +47,6 @@ const (
 	MaxDepth = 20
 	// MaxAliases allows batching a few dozen lookups in one request.
 	MaxAliases = 100
-	// MaxComplexity bounds the fields one operation may resolve.
-	MaxComplexity = 2000
 	// parserTokenLimit bounds the parse work of one document.
 	parserTokenLimit = 20000
 	// DefaultBodyReadTimeout is how long a request body may take to
@@ -90,6 +88,9 @@ type Options struct {
 	// turns the limit off (tests that send many bad tokens).
 	AuthFailureRate  float64
 	AuthFailureBurst int
+	// MaxResponseObjects bounds the objects of one query's answer; 0 is
+	// MaxResponseObjects (tests lower it to reach it with little data).
+	MaxResponseObjects int
 }
 
 // New returns the HTTP handler of the API.
@@ -136,7 +137,9 @@ func New(o Options) http.Handler {
 // newGraphQL builds the gqlgen server.
 func newGraphQL(o Options, ws *sockets) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
-		Client: o.Client, ErrorPresenter: errorPresenter(o.Logger)}}))
+		Client: o.Client, ErrorPresenter: errorPresenter(o.Logger)},
+		Complexity: complexityRoot(),
+	}))
 	srv.AddTransport(ws.transport())
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -146,7 +149,11 @@ func newGraphQL(o Options, ws *sockets) *handler.Server {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(&costLimit{})
+	srv.Use(refuseNUL{})
+	srv.AroundRootFields(requireViewer)
+	srv.AroundResponses(countResponses(o.MaxResponseObjects))
+	srv.AroundFields(countObjects)
 	srv.Use(entgql.Transactioner{TxOpener: o.Client})
 	srv.Use(operations{ws})
 	srv.AroundOperations(singleResult(o.AfterMutation))

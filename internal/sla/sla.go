@@ -32,6 +32,13 @@ const (
 // ErrInvalid is wrapped by every validation error of a policy.
 var ErrInvalid = errors.New("sla: invalid policy")
 
+// lastYear is the last year a due time may fall in (UTC): RFC 3339, the
+// API's time format, writes four-digit years.
+const lastYear = 9999
+
+// ErrOutOfRange is wrapped by the error for due times past lastYear.
+var ErrOutOfRange = fmt.Errorf("sla: due time past the year %d", lastYear)
+
 // Policy is an SLA policy as a ticket keeps it.
 type Policy struct {
 	PolicyID            int                     `json:"policyID,omitempty"`
@@ -154,8 +161,13 @@ func (p Policy) Due(pr schematype.Priority, created time.Time, paused time.Durat
 	if err != nil {
 		return DueTimes{}, err
 	}
-	return DueTimes{
+	due := DueTimes{
 		FirstResponse: cal.Add(created, time.Duration(t.FirstResponseSeconds)*time.Second),
 		Resolution:    cal.Add(created, time.Duration(t.ResolutionSeconds)*time.Second+paused),
-	}, nil
+	}
+	if y := max(due.FirstResponse.UTC().Year(), due.Resolution.UTC().Year()); y > lastYear {
+		return DueTimes{}, fmt.Errorf("%w: the %s targets from %s fall due in the year %d; give an earlier time",
+			ErrOutOfRange, pr, created.UTC().Format(time.RFC3339), y)
+	}
+	return due, nil
 }
