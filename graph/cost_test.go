@@ -139,7 +139,7 @@ func TestQueryCostServesThePortalsRealQueries(t *testing.T) {
 			organization { id name } requester { id name email } assignee { id name } service { id name } } } } }`},
 		{"a ticket's detail with comments, events and notifications", `query { tickets(first: 20) { edges { node { id subject
 			comments { id body internal createdAt authorContact { id name } authorAgent { id name } }
-			events { id kind data actor createdAt } notifications { id kind status recipient } } } } }`},
+			events { id kind data statusAfter priorityAfter actorAgent { id name } actorContact { id name } createdAt } notifications { id kind status recipient } } } } }`},
 		{"an organization with its contacts, services and first tickets", `{ organizations { edges { node { id name slaPolicy { id name targets { priority firstResponseSeconds } }
 			contacts { id name email role } services { id name sofNumber } tickets(first: 25) { totalCount edges { node { id number status } } } } } } }`},
 	}
