@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,8 @@ func TestDefaultsFollowTheSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TemporalNamespace != "default" ||
-		c.SMTPFrom != "helpdesk@localhost" || c.RateLimit != 50 || c.WebhookAllowPrivate || c.DatabaseURL != "" || c.TemporalAddress != "" {
+		c.SMTPFrom != "helpdesk@localhost" || c.RateLimit != 50 || c.WebhookAllowPrivate || c.DatabaseURL != "" || c.TemporalAddress != "" ||
+		c.TemporalListen != "127.0.0.1:7233" || c.MetricsAddr != "" || c.LogFormat != LogText || c.LogLevel != slog.LevelInfo {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -34,6 +36,12 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"negative rate limit", "HELPDESK_RATE_LIMIT", "-1"},
 		{"rate limit not a number", "HELPDESK_RATE_LIMIT", "fast"},
 		{"empty data directory", "HELPDESK_DATA_DIR", ""},
+		{"temporal listener on a host name", "HELPDESK_TEMPORAL_LISTEN", "temporal.example:7233"},
+		{"temporal listener without port", "HELPDESK_TEMPORAL_LISTEN", "127.0.0.1"},
+		{"metrics address without port", "HELPDESK_METRICS_ADDR", "127.0.0.1"},
+		{"metrics address is the API address", "HELPDESK_METRICS_ADDR", "127.0.0.1:8080"},
+		{"unknown log format", "HELPDESK_LOG_FORMAT", "xml"},
+		{"unknown log level", "HELPDESK_LOG_LEVEL", "verbose"},
 	} {
 		_, err := FromEnv(env(map[string]string{tc.variable: tc.value}))
 		if err == nil || !strings.Contains(err.Error(), tc.variable) {
@@ -47,5 +55,13 @@ func TestRateLimitZeroTurnsItOff(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{"HELPDESK_RATE_LIMIT": "0"}))
 	if err != nil || c.RateLimit != 0 {
 		t.Fatalf("HELPDESK_RATE_LIMIT=0: %+v %v", c, err)
+	}
+}
+
+func TestLogSettingsTakeAnyCase(t *testing.T) {
+	t.Parallel()
+	c, err := FromEnv(env(map[string]string{"HELPDESK_LOG_FORMAT": "JSON", "HELPDESK_LOG_LEVEL": "Debug"}))
+	if err != nil || c.LogFormat != LogJSON || c.LogLevel != slog.LevelDebug {
+		t.Fatalf("HELPDESK_LOG_FORMAT=JSON HELPDESK_LOG_LEVEL=Debug: %+v %v", c, err)
 	}
 }
