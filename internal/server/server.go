@@ -66,6 +66,8 @@ type Options struct {
 	AfterMutation func()
 	// Registry receives the metrics; nil means a new one.
 	Registry *prometheus.Registry
+	// MetricsElsewhere leaves /metrics out: another listener serves Registry.
+	MetricsElsewhere bool
 }
 
 // New returns the HTTP handler of the API.
@@ -99,9 +101,11 @@ func New(o Options) http.Handler {
 		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
+	if !o.MetricsElsewhere {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
+	}
 	mux.Handle("/", graphiql.Handler("helpdesk", "/graphql"))
-	return mux
+	return withAccessLog(o.Logger, mux)
 }
 
 // newGraphQL builds the gqlgen server.
@@ -135,6 +139,7 @@ func newGraphQL(o Options) *handler.Server {
 	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(entgql.Transactioner{TxOpener: o.Client})
+	srv.AroundOperations(recordOperation)
 	if o.AfterMutation != nil {
 		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 			op := graphql.GetOperationContext(ctx).Operation
@@ -213,6 +218,7 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter) http.Handler
 				return
 			}
 			ctx = viewer.NewContext(ctx, v)
+			noteViewer(ctx, v)
 			key = "token:" + strconv.Itoa(v.TokenID)
 		} else if r.Header.Get("Authorization") != "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="helpdesk"`)
