@@ -23,6 +23,7 @@ import (
 	"helpdesk/ent/migrate"
 	_ "helpdesk/ent/runtime" // registers the schema's hooks and privacy policies
 	"helpdesk/ent/slapolicy"
+	"helpdesk/internal/dirlock"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/viewer"
 )
@@ -35,14 +36,28 @@ type DB struct {
 	SQL *sql.DB
 	// Dialect is dialect.Postgres or dialect.SQLite.
 	Dialect string
+	// lock is the data directory's lock, held while the embedded database
+	// is open.
+	lock *dirlock.Lock
 }
 
+// LockFileName is the lock file inside the data directory: one process at
+// a time uses the embedded database (and the Temporal files beside it).
+const LockFileName = "helpdesk.lock"
+
+// ErrDataDirInUse is returned (wrapped) by Open when another helpdesk
+// holds the data directory.
+var ErrDataDirInUse = errors.New("store: data directory in use")
+
 // Open opens PostgreSQL at url, or SQLite in dataDir when url is empty.
+// SQLite is opened only once dataDir's lock is taken, so a second process
+// on the same directory fails before it touches (or migrates) the file.
 func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 	var (
-		db  *sql.DB
-		err error
-		dia string
+		db   *sql.DB
+		err  error
+		dia  string
+		lock *dirlock.Lock
 	)
 	if url != "" {
 		dia = dialect.Postgres
@@ -58,6 +73,12 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		if err := os.MkdirAll(dataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("store: creating HELPDESK_DATA_DIR %s: %w", dataDir, err)
 		}
+		lock, err = dirlock.Acquire(filepath.Join(dataDir, LockFileName))
+		if errors.Is(err, dirlock.ErrHeld) {
+			return nil, fmt.Errorf("%w: another helpdesk uses HELPDESK_DATA_DIR %s (%s is held); stop it, or give this one a HELPDESK_DATA_DIR of its own", ErrDataDirInUse, dataDir, LockFileName)
+		} else if err != nil {
+			return nil, fmt.Errorf("store: HELPDESK_DATA_DIR %s: %w", dataDir, err)
+		}
 		path := filepath.Join(dataDir, "helpdesk.db")
 		// WAL lets readers run beside the writer; immediate transactions
 		// take the write lock up front and wait for it (busy_timeout)
@@ -66,6 +87,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 		db, err = sql.Open("sqlite", dsn)
 		if err != nil {
+			lock.Release()
 			return nil, fmt.Errorf("store: opening %s: %w", path, err)
 		}
 	}
@@ -73,20 +95,25 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
+		lock.Release()
 		if url != "" {
 			return nil, fmt.Errorf("store: cannot reach PostgreSQL at DATABASE_URL (is it running, and does the database exist?): %w", err)
 		}
 		return nil, fmt.Errorf("store: opening the embedded database: %w", err)
 	}
 	drv := entsql.OpenDB(dia, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, lock: lock}, nil
 }
 
 // NewClient wraps an already open driver (tests count its queries).
 func NewClient(drv dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(drv)) }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.Client.Close() }
+// Close closes the database and releases the data directory.
+func (d *DB) Close() error {
+	err := d.Client.Close()
+	d.lock.Release()
+	return err
+}
 
 var migrating sync.Mutex
 
