@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -55,7 +54,7 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
-			slog.Float64("duration_ms", math.Round(float64(time.Since(start).Microseconds()))/1000),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		}
 		rec.mu.Lock()
 		if rec.operationType != "" {
