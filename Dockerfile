@@ -4,8 +4,13 @@
 # on a small Alpine runtime, run as a non-root user.
 #
 #   docker build -t helpdesk .
-#   docker run --rm -p 8080:8080 -v helpdesk-data:/data helpdesk          # serve: API + worker, embedded SQLite and Temporal
+#   docker run --rm -p 127.0.0.1:8080:8080 -v helpdesk-data:/data -e HELPDESK_ADMIN_TOKEN=... helpdesk   # serve: API + worker, embedded SQLite and Temporal
 #   docker run --rm -e DATABASE_URL=... -e TEMPORAL_ADDRESS=... helpdesk api
+#
+# The in-process Temporal frontend listens on the container's loopback
+# (HELPDESK_TEMPORAL_LISTEN=127.0.0.1:7233); to look at ticket workflows
+# with the temporal CLI from the host, add
+# -e HELPDESK_TEMPORAL_LISTEN=0.0.0.0:7233 -p 127.0.0.1:7233:7233.
 #
 # The runtime is Alpine rather than distroless so that a container
 # healthcheck can call busybox `wget` against /readyz (see docker-compose.yml).

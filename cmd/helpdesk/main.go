@@ -6,6 +6,8 @@
 //	helpdesk worker             the workflow worker alone
 //	helpdesk migrate            bring the database schema up to date and exit
 //	helpdesk seed               fill an empty database with a demo tenant and print its tokens
+//	helpdesk version            the module version, VCS revision and Go version of this binary
+//	helpdesk help               commands and environment variables (also -h, --help)
 //
 // Configuration comes from the environment; `helpdesk -h` lists it.
 package main
@@ -19,7 +21,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
+	"text/tabwriter"
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"helpdesk/internal/app"
@@ -36,7 +41,7 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: helpdesk [serve|api|worker|migrate|seed] [--demo]
+	fmt.Fprint(w, `usage: helpdesk [serve|api|worker|migrate|seed|version|help] [--demo]
 
   serve     API + worker in one process (default). With nothing configured it
             uses an embedded SQLite database and an in-process Temporal server,
@@ -45,24 +50,74 @@ func usage(w io.Writer) {
   worker    the workflow worker alone    } TEMPORAL_ADDRESS
   migrate   bring the database schema up to date and exit
   seed      fill the database with a demo tenant and print its tokens
+  version   print the version, VCS revision and Go version of this binary
+  help      print this help (also -h, --help)
 
   --demo    (serve) seed the demo tenant first if it is missing
 
-environment:
+environment (— = unset):
+
 `)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  VARIABLE\tDEFAULT\tMEANING")
 	for _, v := range config.Variables {
 		def := v.Default
 		if def == "" {
 			def = "—"
 		}
-		fmt.Fprintf(w, "  %-31s %s (default %s)\n", v.Name, v.Meaning, def)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, def, v.Meaning)
 	}
+	_ = tw.Flush()
+}
+
+// printVersion writes what the Go toolchain recorded about this binary.
+// Go records no build time; the VCS commit time stands in for it. A
+// binary built outside a Git checkout (or with -buildvcs=false, or by go
+// run) has no VCS information.
+func printVersion(w io.Writer, info *debug.BuildInfo) {
+	if info == nil {
+		fmt.Fprintf(w, "helpdesk (no build information)\ngo %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return
+	}
+	version := info.Main.Version
+	if version == "" {
+		version = "(devel)"
+	}
+	vcs := map[string]string{}
+	for _, s := range info.Settings {
+		vcs[s.Key] = s.Value
+	}
+	revision, commitTime := vcs["vcs.revision"], vcs["vcs.time"]
+	if revision == "" {
+		revision = "unknown (built without VCS information; go build in a Git checkout records it)"
+	} else if vcs["vcs.modified"] == "true" {
+		revision += " (modified: built with uncommitted changes)"
+	}
+	if commitTime == "" {
+		commitTime = "unknown"
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "helpdesk\t%s\n", version)
+	fmt.Fprintf(tw, "revision\t%s\n", revision)
+	fmt.Fprintf(tw, "commit time\t%s\n", commitTime)
+	fmt.Fprintf(tw, "go\t%s %s/%s\n", info.GoVersion, runtime.GOOS, runtime.GOARCH)
+	_ = tw.Flush()
+}
+
+// newLogger is the logger of every part of the process, as
+// HELPDESK_LOG_FORMAT and HELPDESK_LOG_LEVEL say.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == config.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { usage(stderr) }
+	fs.Usage = func() {} // printed below: on stdout for -h, on stderr for a mistake
 	withDemo := fs.Bool("demo", false, "seed the demo tenant if missing")
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
@@ -70,19 +125,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
 			return nil
 		}
+		usage(stderr)
 		return err
 	}
 	if fs.NArg() > 0 {
 		usage(stderr)
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	switch cmd {
+	case "help":
+		usage(stdout)
+		return nil
+	case "version":
+		info, _ := debug.ReadBuildInfo()
+		printVersion(stdout, info)
+		return nil
+	}
 	cfg, err := config.FromOS()
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

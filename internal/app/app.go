@@ -11,10 +11,12 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -94,6 +96,8 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 	} else {
 		log.Info("connecting to PostgreSQL")
 	}
+	// Opening the embedded database takes the data directory's lock first:
+	// a second process on the directory stops here, before it migrates.
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, ClientOptions(cfg)...)
 	if err != nil {
 		return nil, err
@@ -114,8 +118,15 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 		}
 		dir := filepath.Join(cfg.DataDir, "temporal")
 		log.Info("starting the in-process Temporal server (the first start creates its database; a few seconds)", "dir", dir)
-		srv, err := embeddedtemporal.Start(ctx, embeddedtemporal.Options{DataDir: dir, Namespace: cfg.TemporalNamespace, Logger: log})
-		if err != nil {
+		host, port, _ := net.SplitHostPort(cfg.TemporalListen)
+		portNum, _ := strconv.Atoi(port) // checked by config
+		srv, err := embeddedtemporal.Start(ctx, embeddedtemporal.Options{DataDir: dir, Namespace: cfg.TemporalNamespace, Host: host, Port: portNum, Logger: log})
+		switch {
+		case errors.Is(err, embeddedtemporal.ErrFrontendPortUnavailable):
+			return nil, fmt.Errorf("app: HELPDESK_TEMPORAL_LISTEN=%s: the in-process Temporal server cannot listen there (%w); is another helpdesk or Temporal server running? Stop it, or set HELPDESK_TEMPORAL_LISTEN to a free address (127.0.0.1:0 picks a free port)", cfg.TemporalListen, err)
+		case errors.Is(err, embeddedtemporal.ErrDataDirInUse):
+			return nil, fmt.Errorf("app: another helpdesk uses HELPDESK_DATA_DIR=%s (its Temporal files are locked); stop it, or give this one a HELPDESK_DATA_DIR of its own: %w", cfg.DataDir, err)
+		case err != nil:
 			return nil, err
 		}
 		d.embedded = srv
@@ -173,6 +184,14 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 		defer w.Stop()
 		log.Info("worker started", "taskQueue", workflows.TaskQueue)
 	}
+	reg := prometheus.NewRegistry()
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, reg, role, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if role == RoleWorker {
 		<-ctx.Done()
 		return nil
@@ -183,7 +202,8 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 		CORSOrigins:                   cfg.CORSOrigins,
 		MaxSubscriptionsPerToken:      cfg.MaxSubscriptionsPerToken,
 		MaxSubscriptionsPerConnection: cfg.MaxSubscriptionsPerConnection,
-		AfterMutation:                 disp.Kick,
+		Registry:                      reg, MetricsElsewhere: cfg.MetricsAddr != "",
+		AfterMutation: disp.Kick,
 		Ready: func(ctx context.Context) error {
 			if err := deps.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"helpdesk/internal/app"
 	"helpdesk/internal/config"
@@ -56,11 +57,30 @@ func start(t *testing.T, dir, addr string) (deps *app.Deps, stop func()) {
 // launch starts the default and waits until it is ready.
 func launch(t *testing.T, dir, addr string) *process {
 	t.Helper()
-	env := map[string]string{"HELPDESK_DATA_DIR": dir, "HELPDESK_ADDR": addr, "HELPDESK_ADMIN_TOKEN": adminToken}
+	return launchWith(t, dir, addr, nil)
+}
+
+// testConfig is the configuration of the default on dir and addr, with
+// extra variables set. The in-process Temporal server takes a free port:
+// tests run beside each other and beside a helpdesk on 7233.
+func testConfig(t *testing.T, dir, addr string, extra map[string]string) config.Config {
+	t.Helper()
+	env := map[string]string{"HELPDESK_DATA_DIR": dir, "HELPDESK_ADDR": addr, "HELPDESK_ADMIN_TOKEN": adminToken, "HELPDESK_TEMPORAL_LISTEN": "127.0.0.1:0"}
+	for k, v := range extra {
+		env[k] = v
+	}
 	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// launchWith starts the default with extra variables set and waits until
+// it is ready.
+func launchWith(t *testing.T, dir, addr string, extra map[string]string) *process {
+	t.Helper()
+	cfg := testConfig(t, dir, addr, extra)
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.DiscardHandler)
 	deps, err := app.Open(ctx, cfg, app.RoleAll, log)
@@ -114,16 +134,9 @@ func post(t *testing.T, addr, query string) map[string]any {
 func TestEmbeddedDefaultKeepsTicketsAndWorkflowsAcrossRestart(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	deps, stop := start(t, dir, addr)
-	post(t, addr, `mutation { createOrganization(input: {name: "Restart Ltd", region: "EU", timezone: "Europe/Berlin"}) { id } }`)
-	orgs := post(t, addr, `{ organizations(first: 1) { edges { node { id } } } }`)
-	org := orgs["organizations"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["id"].(string)
-	c := post(t, addr, `mutation { createContact(input: {organizationID: "`+org+`", name: "Rita", email: "rita@restart.example", role: USER}) { id } }`)
-	contact := c["createContact"].(map[string]any)["id"].(string)
-	tk := post(t, addr, `mutation { createTicket(input: {requesterID: "`+contact+`", subject: "Down", description: "All down", priority: HIGH, category: INCIDENT, channel: API}) { id number } }`)
-	id := tk["createTicket"].(map[string]any)["id"].(string)
-	number := tk["createTicket"].(map[string]any)["number"].(string)
+	id, number := openTicket(t, addr)
 	ticketID, _ := strconv.Atoi(id)
-	waitRunning(t, deps, ticketID)
+	waitRunning(t, deps.Temporal, ticketID)
 	stop()
 
 	deps, stop = start(t, dir, addr)
@@ -132,7 +145,7 @@ func TestEmbeddedDefaultKeepsTicketsAndWorkflowsAcrossRestart(t *testing.T) {
 	if got["ticketByNumber"] == nil {
 		t.Fatalf("ticket %s is gone after a restart", number)
 	}
-	waitRunning(t, deps, ticketID)
+	waitRunning(t, deps.Temporal, ticketID)
 	post(t, addr, `mutation { acceptTicket(id: "`+id+`") { status } }`)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -153,12 +166,24 @@ func TestEmbeddedDefaultKeepsTicketsAndWorkflowsAcrossRestart(t *testing.T) {
 	}
 }
 
-func waitRunning(t *testing.T, deps *app.Deps, ticketID int) {
+// openTicket creates an organization, a contact and a ticket of theirs on
+// the helpdesk at addr, and returns the ticket's ID and number.
+func openTicket(t *testing.T, addr string) (id, number string) {
+	t.Helper()
+	o := post(t, addr, `mutation { createOrganization(input: {name: "Restart Ltd", region: "EU", timezone: "Europe/Berlin"}) { id } }`)
+	org := o["createOrganization"].(map[string]any)["id"].(string)
+	c := post(t, addr, `mutation { createContact(input: {organizationID: "`+org+`", name: "Rita", email: "rita@restart.example", role: USER}) { id } }`)
+	contact := c["createContact"].(map[string]any)["id"].(string)
+	tk := post(t, addr, `mutation { createTicket(input: {requesterID: "`+contact+`", subject: "Down", description: "All down", priority: HIGH, category: INCIDENT, channel: API}) { id number } }`)
+	return tk["createTicket"].(map[string]any)["id"].(string), tk["createTicket"].(map[string]any)["number"].(string)
+}
+
+func waitRunning(t *testing.T, tc client.Client, ticketID int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		d, err := deps.Temporal.DescribeWorkflowExecution(ctx, workflows.TicketWorkflowID(ticketID), "")
+		d, err := tc.DescribeWorkflowExecution(ctx, workflows.TicketWorkflowID(ticketID), "")
 		cancel()
 		if err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			return

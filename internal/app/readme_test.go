@@ -88,6 +88,7 @@ func TestREADMEWorkedExampleRunsAsWrittenAgainstAFreshServer(t *testing.T) {
 	addr := freeAddr(t)
 	env := map[string]string{
 		"HELPDESK_DATA_DIR": t.TempDir(), "HELPDESK_ADDR": addr, "HELPDESK_ADMIN_TOKEN": token,
+		"HELPDESK_TEMPORAL_LISTEN": "127.0.0.1:0", // the suite starts several in-process servers at once
 	}
 	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {

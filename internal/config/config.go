@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -47,6 +48,29 @@ type Config struct {
 	// MaxSubscriptionsPerConnection caps the open subscriptions of one
 	// WebSocket (HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION).
 	MaxSubscriptionsPerConnection int
+	// TemporalListen is the in-process Temporal frontend's host:port, used
+	// when TemporalAddress is empty (HELPDESK_TEMPORAL_LISTEN).
+	TemporalListen string
+	// MetricsAddr serves /metrics on a listener of its own; empty means on
+	// Addr (HELPDESK_METRICS_ADDR).
+	MetricsAddr string
+	// LogFormat is LogText or LogJSON (HELPDESK_LOG_FORMAT).
+	LogFormat string
+	// LogLevel is the lowest level logged (HELPDESK_LOG_LEVEL).
+	LogLevel slog.Level
+}
+
+// The log formats of HELPDESK_LOG_FORMAT.
+const (
+	// LogText is slog's key=value lines, for people.
+	LogText = "text"
+	// LogJSON is one JSON object a line, for log collectors.
+	LogJSON = "json"
+)
+
+// logLevels are the values HELPDESK_LOG_LEVEL takes.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
 }
 
 // Variable describes one environment variable, for errors and --help.
@@ -62,14 +86,20 @@ var Variables = []Variable{
 	{"TEMPORAL_ADDRESS", "Temporal frontend host:port; unset = in-process server", ""},
 	{"TEMPORAL_NAMESPACE", "Temporal namespace", "default"},
 	{"HELPDESK_ADMIN_TOKEN", "bootstraps an ADMIN agent with this token", ""},
-	{"HELPDESK_SMTP_URL", "outbound mail, e.g. smtp://127.0.0.1:1025; unset = recorded, not sent", ""},
-	{"HELPDESK_SMTP_FROM", "sender address", "helpdesk@localhost"},
-	{"HELPDESK_SMTP_LISTEN", "inbound mail listener, e.g. 127.0.0.1:2525; unset = off", ""},
+	// The three SMTP variables are read and checked, but no mail is sent or
+	// received yet: their Meaning says so until that part exists.
+	{"HELPDESK_SMTP_URL", "outbound mail, e.g. smtp://127.0.0.1:1025; unset = recorded, not sent (not used yet)", ""},
+	{"HELPDESK_SMTP_FROM", "sender address (not used yet)", "helpdesk@localhost"},
+	{"HELPDESK_SMTP_LISTEN", "inbound mail listener, e.g. 127.0.0.1:2525; unset = off (not used yet)", ""},
 	{"HELPDESK_WEBHOOK_ALLOW_PRIVATE", "true allows webhook targets on loopback and private networks", "false"},
 	{"HELPDESK_RATE_LIMIT", "requests per second per token (burst twice that; 0 = off)", "50"},
 	{"HELPDESK_CORS_ORIGINS", "comma-separated origins whose pages may call the API (and open WebSockets), e.g. https://portal.example.com; * = any; unset = same-origin only", ""},
 	{"HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "open subscriptions one token may hold across its WebSockets to one process", "25"},
 	{"HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION", "open subscriptions on one WebSocket", "10"},
+	{"HELPDESK_TEMPORAL_LISTEN", "in-process Temporal frontend, for the temporal CLI (when TEMPORAL_ADDRESS is unset)", "127.0.0.1:7233"},
+	{"HELPDESK_METRICS_ADDR", "serve /metrics on this host:port of its own; unset = on HELPDESK_ADDR", ""},
+	{"HELPDESK_LOG_FORMAT", "log format: text or json", LogText},
+	{"HELPDESK_LOG_LEVEL", "lowest level logged: debug, info, warn or error", "info"},
 }
 
 // FromEnv reads the configuration with lookup (os.LookupEnv in main).
@@ -95,6 +125,9 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		SMTPURL:           get("HELPDESK_SMTP_URL"),
 		SMTPFrom:          get("HELPDESK_SMTP_FROM"),
 		SMTPListen:        get("HELPDESK_SMTP_LISTEN"),
+		TemporalListen:    get("HELPDESK_TEMPORAL_LISTEN"),
+		MetricsAddr:       get("HELPDESK_METRICS_ADDR"),
+		LogFormat:         strings.ToLower(get("HELPDESK_LOG_FORMAT")),
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("config: HELPDESK_ADDR=%q: want host:port, e.g. 127.0.0.1:8080", c.Addr)
@@ -157,6 +190,26 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		*v.dst = n
 	}
+	if host, port, err := net.SplitHostPort(c.TemporalListen); err != nil || !isPort(port) || (host != "localhost" && net.ParseIP(host) == nil) {
+		return c, fmt.Errorf("config: HELPDESK_TEMPORAL_LISTEN=%q: want an IP address and port, e.g. 127.0.0.1:7233", c.TemporalListen)
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !isPort(port) {
+			return c, fmt.Errorf("config: HELPDESK_METRICS_ADDR=%q: want host:port, e.g. 127.0.0.1:9090 (unset serves /metrics on HELPDESK_ADDR)", c.MetricsAddr)
+		}
+		if c.MetricsAddr == c.Addr {
+			return c, fmt.Errorf("config: HELPDESK_METRICS_ADDR=%q is HELPDESK_ADDR: unset it to serve /metrics on the API port, or give it a port of its own", c.MetricsAddr)
+		}
+	}
+	if c.LogFormat != LogText && c.LogFormat != LogJSON {
+		return c, fmt.Errorf("config: HELPDESK_LOG_FORMAT=%q: want text or json", c.LogFormat)
+	}
+	level := get("HELPDESK_LOG_LEVEL")
+	lv, ok := logLevels[strings.ToLower(level)]
+	if !ok {
+		return c, fmt.Errorf("config: HELPDESK_LOG_LEVEL=%q: want debug, info, warn or error", level)
+	}
+	c.LogLevel = lv
 	return c, nil
 }
 
@@ -186,6 +239,12 @@ func parseOrigins(raw string) ([]string, error) {
 		return nil, fmt.Errorf("config: HELPDESK_CORS_ORIGINS: * allows every origin and stands alone; list origins or use *")
 	}
 	return out, nil
+}
+
+// isPort reports whether s is a TCP port number (0 picks a free one).
+func isPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
 }
 
 // FromOS reads the configuration from the process environment.

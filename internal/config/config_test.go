@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +19,8 @@ func TestDefaultsFollowTheSpec(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TemporalNamespace != "default" ||
 		c.SMTPFrom != "helpdesk@localhost" || c.RateLimit != 50 || c.WebhookAllowPrivate || c.DatabaseURL != "" || c.TemporalAddress != "" ||
-		c.CORSOrigins != nil || c.MaxSubscriptionsPerToken != 25 || c.MaxSubscriptionsPerConnection != 10 {
+		c.CORSOrigins != nil || c.MaxSubscriptionsPerToken != 25 || c.MaxSubscriptionsPerConnection != 10 ||
+		c.TemporalListen != "127.0.0.1:7233" || c.MetricsAddr != "" || c.LogFormat != LogText || c.LogLevel != slog.LevelInfo {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -44,6 +46,12 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"no subscriptions per token", "HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "0"},
 		{"subscriptions per token not a number", "HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "many"},
 		{"negative subscriptions per connection", "HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION", "-1"},
+		{"temporal listener on a host name", "HELPDESK_TEMPORAL_LISTEN", "temporal.example:7233"},
+		{"temporal listener without port", "HELPDESK_TEMPORAL_LISTEN", "127.0.0.1"},
+		{"metrics address without port", "HELPDESK_METRICS_ADDR", "127.0.0.1"},
+		{"metrics address is the API address", "HELPDESK_METRICS_ADDR", "127.0.0.1:8080"},
+		{"unknown log format", "HELPDESK_LOG_FORMAT", "xml"},
+		{"unknown log level", "HELPDESK_LOG_LEVEL", "verbose"},
 	} {
 		_, err := FromEnv(env(map[string]string{tc.variable: tc.value}))
 		if err == nil || !strings.Contains(err.Error(), tc.variable) {
@@ -84,5 +92,13 @@ func TestCORSAndSubscriptionVariablesAreListed(t *testing.T) {
 		if !slices.ContainsFunc(Variables, func(v Variable) bool { return v.Name == name && v.Meaning != "" }) {
 			t.Errorf("%s is not in Variables", name)
 		}
+	}
+}
+
+func TestLogSettingsTakeAnyCase(t *testing.T) {
+	t.Parallel()
+	c, err := FromEnv(env(map[string]string{"HELPDESK_LOG_FORMAT": "JSON", "HELPDESK_LOG_LEVEL": "Debug"}))
+	if err != nil || c.LogFormat != LogJSON || c.LogLevel != slog.LevelDebug {
+		t.Fatalf("HELPDESK_LOG_FORMAT=JSON HELPDESK_LOG_LEVEL=Debug: %+v %v", c, err)
 	}
 }

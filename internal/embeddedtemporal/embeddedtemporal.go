@@ -36,6 +36,8 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"helpdesk/internal/dirlock"
 )
 
 const (
@@ -67,6 +69,11 @@ const (
 	defaultReadyTimeout = time.Minute
 )
 
+// ErrFrontendPortUnavailable is returned (wrapped) by Start when the
+// frontend cannot listen on Options.Port, mostly because another program
+// or server has it.
+var ErrFrontendPortUnavailable = errors.New("embeddedtemporal: frontend port not available")
+
 // Options configures an embedded Temporal server started with Start.
 type Options struct {
 	// DataDir is the directory that holds the server's state; the database
@@ -93,7 +100,7 @@ type Options struct {
 // release it with Stop.
 type Server struct {
 	server       temporal.Server
-	lock         *dirLock
+	lock         *dirlock.Lock
 	frontendAddr string
 	// stopping quietens the server's logs once Stop has begun.
 	stopping *atomic.Bool
@@ -149,14 +156,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	srv, err := start(ctx, opts, dataDir, frontendIP, internalIP, dialIP, lock)
 	if err != nil {
-		lock.release()
+		lock.Release()
 		return nil, err
 	}
 	return srv, nil
 }
 
 // start does the work of Start once the data directory is locked.
-func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, dialIP string, lock *dirLock) (*Server, error) {
+func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, dialIP string, lock *dirlock.Lock) (*Server, error) {
 	dbPath := filepath.Join(dataDir, dbFileName)
 	sqlConf, err := prepareDatabase(dbPath, opts.Namespace)
 	if err != nil {
@@ -169,7 +176,7 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 			return nil, err
 		}
 	} else if err := checkPortFree(frontendIP, frontendPort); err != nil {
-		return nil, fmt.Errorf("embeddedtemporal: frontend port %d on %s is not available: %w", frontendPort, frontendIP, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrFrontendPortUnavailable, net.JoinHostPort(frontendIP, strconv.Itoa(frontendPort)), err)
 	}
 	var internalPorts [3]int // history, matching, worker
 	for i := range internalPorts {
@@ -289,7 +296,7 @@ func (s *Server) Stop() error {
 		if err := s.server.Stop(); err != nil {
 			s.stopErr = fmt.Errorf("embeddedtemporal: stopping server: %w", err)
 		}
-		s.lock.release()
+		s.lock.Release()
 	})
 	return s.stopErr
 }

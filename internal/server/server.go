@@ -91,6 +91,8 @@ type Options struct {
 	// MaxResponseObjects bounds the objects of one query's answer; 0 is
 	// MaxResponseObjects (tests lower it to reach it with little data).
 	MaxResponseObjects int
+	// MetricsElsewhere leaves /metrics out: another listener serves Registry.
+	MetricsElsewhere bool
 }
 
 // New returns the HTTP handler of the API.
@@ -129,9 +131,11 @@ func New(o Options) http.Handler {
 		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
+	if !o.MetricsElsewhere {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
+	}
 	mux.Handle("/", graphiql.Handler("helpdesk", "/graphql"))
-	return withBodyDeadline(mux, o.BodyReadTimeout)
+	return withAccessLog(o.Logger, withBodyDeadline(mux, o.BodyReadTimeout))
 }
 
 // newGraphQL builds the gqlgen server.
@@ -155,6 +159,7 @@ func newGraphQL(o Options, ws *sockets) *handler.Server {
 	srv.AroundResponses(countResponses(o.MaxResponseObjects))
 	srv.AroundFields(countObjects)
 	srv.Use(entgql.Transactioner{TxOpener: o.Client})
+	srv.AroundOperations(recordOperation)
 	srv.Use(operations{ws})
 	srv.AroundOperations(singleResult(o.AfterMutation))
 	srv.AroundFields(liveViewer)
@@ -244,6 +249,7 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter, guard *authG
 				return
 			}
 			ctx = viewer.NewContext(ctx, v)
+			noteViewer(ctx, v)
 			key = "token:" + strconv.Itoa(v.TokenID)
 		} else if r.Header.Get("Authorization") != "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="helpdesk"`)

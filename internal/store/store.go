@@ -23,6 +23,7 @@ import (
 	"helpdesk/ent/migrate"
 	_ "helpdesk/ent/runtime" // registers the schema's hooks and privacy policies
 	"helpdesk/ent/slapolicy"
+	"helpdesk/internal/dirlock"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/viewer"
 )
@@ -35,15 +36,29 @@ type DB struct {
 	SQL *sql.DB
 	// Dialect is dialect.Postgres or dialect.SQLite.
 	Dialect string
+	// lock is the data directory's lock, held while the embedded database
+	// is open.
+	lock *dirlock.Lock
 }
+
+// LockFileName is the lock file inside the data directory: one process at
+// a time uses the embedded database (and the Temporal files beside it).
+const LockFileName = "helpdesk.lock"
+
+// ErrDataDirInUse is returned (wrapped) by Open when another helpdesk
+// holds the data directory.
+var ErrDataDirInUse = errors.New("store: data directory in use")
 
 // Open opens PostgreSQL at url, or SQLite in dataDir when url is empty;
 // opts configure the client (e.g. ent.WebhookTargets).
+// SQLite is opened only once dataDir's lock is taken, so a second process
+// on the same directory fails before it touches (or migrates) the file.
 func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, error) {
 	var (
-		db  *sql.DB
-		err error
-		dia string
+		db   *sql.DB
+		err  error
+		dia  string
+		lock *dirlock.Lock
 	)
 	if url != "" {
 		dia = dialect.Postgres
@@ -59,6 +74,12 @@ func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, er
 		if err := os.MkdirAll(dataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("store: creating HELPDESK_DATA_DIR %s: %w", dataDir, err)
 		}
+		lock, err = dirlock.Acquire(filepath.Join(dataDir, LockFileName))
+		if errors.Is(err, dirlock.ErrHeld) {
+			return nil, fmt.Errorf("%w: another helpdesk uses HELPDESK_DATA_DIR %s (%s is held); stop it, or give this one a HELPDESK_DATA_DIR of its own", ErrDataDirInUse, dataDir, LockFileName)
+		} else if err != nil {
+			return nil, fmt.Errorf("store: HELPDESK_DATA_DIR %s: %w", dataDir, err)
+		}
 		path := filepath.Join(dataDir, "helpdesk.db")
 		// WAL lets readers run beside the writer; immediate transactions
 		// take the write lock up front and wait for it (busy_timeout)
@@ -67,6 +88,7 @@ func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, er
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 		db, err = sql.Open("sqlite", dsn)
 		if err != nil {
+			lock.Release()
 			return nil, fmt.Errorf("store: opening %s: %w", path, err)
 		}
 	}
@@ -74,13 +96,14 @@ func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, er
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
+		lock.Release()
 		if url != "" {
 			return nil, fmt.Errorf("store: cannot reach PostgreSQL at DATABASE_URL (is it running, and does the database exist?): %w", err)
 		}
 		return nil, fmt.Errorf("store: opening the embedded database: %w", err)
 	}
 	drv := entsql.OpenDB(dia, db)
-	return &DB{Client: NewClient(drv, opts...), SQL: db, Dialect: dia}, nil
+	return &DB{Client: NewClient(drv, opts...), SQL: db, Dialect: dia, lock: lock}, nil
 }
 
 // NewClient wraps an already open driver (tests count its queries).
@@ -88,8 +111,12 @@ func NewClient(drv dialect.Driver, opts ...ent.Option) *ent.Client {
 	return ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.Client.Close() }
+// Close closes the database and releases the data directory.
+func (d *DB) Close() error {
+	err := d.Client.Close()
+	d.lock.Release()
+	return err
+}
 
 var migrating sync.Mutex
 

@@ -1,11 +1,11 @@
 //go:build !unix && !windows
 
-package embeddedtemporal
+package dirlock
 
 import "os"
 
-// tryLock does nothing on platforms without file locks: the caller must
-// not start two servers on one data directory there.
+// tryLock does nothing on platforms without file locks: there, nothing
+// keeps two processes from using one directory.
 func tryLock(*os.File) error { return nil }
 
 // unlock does nothing (see tryLock).

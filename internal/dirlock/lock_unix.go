@@ -1,6 +1,6 @@
 //go:build unix
 
-package embeddedtemporal
+package dirlock
 
 import (
 	"errors"
@@ -20,7 +20,7 @@ func tryLock(f *os.File) error {
 		case errors.Is(err, syscall.EINTR):
 			continue
 		case errors.Is(err, syscall.EWOULDBLOCK):
-			return errLocked
+			return ErrHeld
 		default:
 			return err
 		}
