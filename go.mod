@@ -13,6 +13,7 @@ require (
 	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/lib/pq v1.12.3
 	github.com/prometheus/client_golang v1.23.2
+	github.com/rickar/cal/v2 v2.1.13
 	github.com/vektah/gqlparser/v2 v2.5.64
 	go.temporal.io/api v1.63.5
 	go.temporal.io/sdk v1.50.0

@@ -3,8 +3,18 @@
 //
 // A Calendar is an IANA time zone plus either weekly opening hours (zero or
 // more windows per weekday, in local wall-clock time) and holidays (local
-// dates closed all day), or "always open" (24x7, which ignores hours and
-// holidays). Time outside the opening hours and on holidays does not count.
+// dates closed all day, listed or a country's public holidays), or "always
+// open" (24x7, which ignores hours and holidays). Time outside the opening
+// hours and on holidays does not count.
+//
+// # Holiday countries
+//
+// A calendar may name a holiday country (ISO 3166-1 alpha-2, e.g. "DE"):
+// that country's national public holidays, from github.com/rickar/cal/v2,
+// are closed too, as local dates in the calendar's time zone, both on the
+// day itself and on its observed (substitute) day. HolidayCountries lists
+// the codes. A country's holidays of a year are computed when a walk first
+// reaches that year and kept for every calendar naming the country.
 //
 // # Wall clock and DST
 //
@@ -153,6 +163,10 @@ type Calendar struct {
 	week [7][]window
 	// holidays are local dates, as days since 1970-01-01, sorted, unique.
 	holidays []int64
+	// countryCode and country are the holiday country; country is nil
+	// when there is none or the calendar is always open.
+	countryCode string
+	country     *country
 }
 
 // window is an opening window in minutes since local midnight, start < end
@@ -188,20 +202,44 @@ func loadLocation(name string) (*time.Location, error) {
 	return l, nil
 }
 
+// Config describes a calendar for NewFromConfig.
+type Config struct {
+	// Timezone is an IANA time zone name, e.g. "Europe/Berlin".
+	Timezone string
+	// AlwaysOpen makes the calendar open 24x7: it ignores the other fields
+	// (they are still validated).
+	AlwaysOpen bool
+	// OpeningHours are the weekly opening windows; at least one unless
+	// always open.
+	OpeningHours []OpeningHours
+	// Holidays are local dates "YYYY-MM-DD" closed all day (duplicates are
+	// fine).
+	Holidays []string
+	// HolidayCountry, if not empty, is an ISO 3166-1 alpha-2 code in upper
+	// case (one of HolidayCountries): that country's public holidays are
+	// closed all day too.
+	HolidayCountry string
+}
+
 // New builds a calendar in the IANA time zone timezone (e.g.
-// "Europe/Berlin"). If alwaysOpen is true the calendar is open 24x7 and
-// ignores hours and holidays (they are still validated). Otherwise hours are
-// the weekly opening windows, of which there must be at least one, and
-// holidays are local dates "YYYY-MM-DD" closed all day (duplicates are
-// fine).
+// "Europe/Berlin") with no holiday country: it is
+// NewFromConfig(Config{timezone, alwaysOpen, hours, holidays, ""}).
+func New(timezone string, alwaysOpen bool, hours []OpeningHours, holidays []string) (*Calendar, error) {
+	return NewFromConfig(Config{Timezone: timezone, AlwaysOpen: alwaysOpen, OpeningHours: hours, Holidays: holidays})
+}
+
+// NewFromConfig builds the calendar cfg describes. If cfg.AlwaysOpen is
+// true the calendar is open 24x7 and ignores hours and holidays (they are
+// still validated).
 //
 // Every error wraps ErrInvalid and says what is wrong and what is expected:
 // an empty or unknown time zone, an invalid weekday, a time that is not
 // HH:MM or out of range, a window whose start is not before its end,
 // overlapping windows on one day (touching ones are fine), a holiday that
-// is not a YYYY-MM-DD date, or no window at all on a calendar that is not
-// always open.
-func New(timezone string, alwaysOpen bool, hours []OpeningHours, holidays []string) (*Calendar, error) {
+// is not a YYYY-MM-DD date, an unknown holiday country, or no window at all
+// on a calendar that is not always open.
+func NewFromConfig(cfg Config) (*Calendar, error) {
+	timezone, alwaysOpen, hours, holidays := cfg.Timezone, cfg.AlwaysOpen, cfg.OpeningHours, cfg.Holidays
 	const wantZone = `want an IANA time zone name such as "Europe/Berlin"`
 	if timezone == "" {
 		return nil, invalidf("time zone is empty: %s", wantZone)
@@ -265,6 +303,17 @@ func New(timezone string, alwaysOpen bool, hours []OpeningHours, holidays []stri
 	slices.Sort(c.holidays)
 	c.holidays = slices.Compact(c.holidays)
 
+	if cfg.HolidayCountry != "" {
+		country, err := lookupCountry(cfg.HolidayCountry)
+		if err != nil {
+			return nil, err
+		}
+		c.countryCode = cfg.HolidayCountry
+		if !alwaysOpen {
+			c.country = country
+		}
+	}
+
 	if !alwaysOpen && total == 0 {
 		return nil, invalidf("no opening hours: want at least one window (e.g. MONDAY 09:00-18:00), or an always open calendar")
 	}
@@ -301,6 +350,10 @@ func (c *Calendar) Location() *time.Location {
 
 // AlwaysOpen reports whether the calendar is open 24x7.
 func (c *Calendar) AlwaysOpen() bool { return !c.timed }
+
+// HolidayCountry returns the calendar's holiday country (ISO 3166-1
+// alpha-2), or "" if it has none.
+func (c *Calendar) HolidayCountry() string { return c.countryCode }
 
 // Add returns the due time of a span of d business time starting at start:
 // the earliest instant at which d of business time has elapsed since start.
@@ -396,7 +449,9 @@ type walker struct {
 	s0, n0      int64 // start of the walk: Unix seconds and nanoseconds
 	first, last int64 // days (since 1970-01-01, local) to walk
 	holidays    []int64
-	hi          int // index of the first holiday not before the current day
+	hi          int          // index of the first holiday not before the current day
+	country     *country     // the holiday country, or nil
+	cy          *holidayYear // its year last asked, or nil
 }
 
 func (c *Calendar) walker(start time.Time) walker {
@@ -414,6 +469,7 @@ func (c *Calendar) walker(start time.Time) walker {
 		first:    day,
 		last:     day + horizonDays,
 		holidays: c.holidays,
+		country:  c.country,
 	}
 	if len(w.holidays) > 0 {
 		w.hi, _ = slices.BinarySearch(w.holidays, w.first)
@@ -425,13 +481,22 @@ func (c *Calendar) walker(start time.Time) walker {
 // the walk (instants within the horizon fit easily).
 func (w *walker) rel(sec int64) int64 { return (sec-w.s0)*int64(time.Second) - w.n0 }
 
-// holiday reports whether day is a holiday; days must be asked in
-// increasing order.
+// holiday reports whether day is a holiday, listed or of the holiday
+// country; days must be asked in increasing order.
 func (w *walker) holiday(day int64) bool {
 	for w.hi < len(w.holidays) && w.holidays[w.hi] < day {
 		w.hi++
 	}
-	return w.hi < len(w.holidays) && w.holidays[w.hi] == day
+	if w.hi < len(w.holidays) && w.holidays[w.hi] == day {
+		return true
+	}
+	if w.country == nil {
+		return false
+	}
+	if w.cy == nil || day < w.cy.first || day >= w.cy.end {
+		w.cy = w.country.year(yearOf(day))
+	}
+	return w.cy.has(day)
 }
 
 func bound(t time.Time, none int64) int64 {
