@@ -9,6 +9,7 @@ import (
 	"helpdesk/graph/model"
 	"helpdesk/internal/bizhours"
 	"helpdesk/internal/sla"
+	"helpdesk/internal/ticketing"
 )
 
 // db is the client of the request: the mutation's transaction (opened by
@@ -88,7 +89,7 @@ const (
 func page(first, last *int) (*int, *int, error) {
 	for _, n := range []*int{first, last} {
 		if n != nil && (*n < 0 || *n > maxPage) {
-			return nil, nil, fmt.Errorf("%w: first and last take 0 to %d, got %d", schematype.ErrBadInput, maxPage, *n)
+			return nil, nil, fmt.Errorf("%w: first and last take 0 to %d, got %d", ticketing.ErrBadInput, maxPage, *n)
 		}
 	}
 	if first == nil && last == nil {

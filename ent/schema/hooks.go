@@ -21,6 +21,7 @@ import (
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/sla"
+	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
 )
 
@@ -48,7 +49,7 @@ func (Comment) Hooks() []ent.Hook {
 }
 
 func badInput(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", schematype.ErrBadInput, fmt.Sprintf(format, a...))
+	return fmt.Errorf("%w: %s", ticketing.ErrBadInput, fmt.Sprintf(format, a...))
 }
 
 // createTicket fills what a new ticket derives: its organization from the
@@ -258,7 +259,7 @@ func updateTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 
 		if pr, ok := m.Priority(); ok && pr != old.Priority {
 			if old.Status == schematype.StatusClosed {
-				return nil, fmt.Errorf("%w: the priority of a closed ticket does not change", schematype.ErrInvalidTransition)
+				return nil, fmt.Errorf("%w: the priority of a closed ticket does not change", ticketing.ErrInvalidTransition)
 			}
 			if strings.TrimSpace(note.Reason) == "" {
 				return nil, badInput("a reason is required to change the priority")
@@ -313,7 +314,7 @@ func updateTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 func checkTransition(ctx context.Context, old *ent.Ticket, to schematype.Status, note schematype.ChangeNote, pol sla.Policy, now time.Time) error {
 	if a := note.Action; a != nil {
 		if a.To != to || !a.Allows(old.Status) {
-			return fmt.Errorf("%w: %s needs a ticket in %s; this one is %s", schematype.ErrInvalidTransition, a.Name, statusList(a.From), old.Status)
+			return fmt.Errorf("%w: %s needs a ticket in %s; this one is %s", ticketing.ErrInvalidTransition, a.Name, statusList(a.From), old.Status)
 		}
 		if a.NeedsReason && strings.TrimSpace(note.Reason) == "" && viewer.FromContext(ctx).Kind != viewer.System {
 			arg := reasonArgument[a.Name]
@@ -323,12 +324,12 @@ func checkTransition(ctx context.Context, old *ent.Ticket, to schematype.Status,
 			return badInput("%s needs a non-empty %s", a.Name, arg)
 		}
 	} else if !old.Status.CanTransition(to) {
-		return fmt.Errorf("%w: a %s ticket cannot become %s", schematype.ErrInvalidTransition, old.Status, to)
+		return fmt.Errorf("%w: a %s ticket cannot become %s", ticketing.ErrInvalidTransition, old.Status, to)
 	}
 	if old.Status == schematype.StatusClosed && old.ClosedAt != nil {
 		until := old.ClosedAt.Add(time.Duration(pol.ReopenWindowSeconds) * time.Second)
 		if now.After(until) {
-			return fmt.Errorf("%w: the reopen window of this ticket ended at %s; open a new ticket", schematype.ErrInvalidTransition, until.UTC().Format(time.RFC3339))
+			return fmt.Errorf("%w: the reopen window of this ticket ended at %s; open a new ticket", ticketing.ErrInvalidTransition, until.UTC().Format(time.RFC3339))
 		}
 	}
 	return nil
@@ -398,10 +399,10 @@ func escalationEvent(ctx context.Context, m *ent.TicketMutation, old *ent.Ticket
 		return nil, nil
 	}
 	if !old.Status.Open() {
-		return nil, fmt.Errorf("%w: a %s ticket is not escalated; reopen it first", schematype.ErrInvalidTransition, old.Status)
+		return nil, fmt.Errorf("%w: a %s ticket is not escalated; reopen it first", ticketing.ErrInvalidTransition, old.Status)
 	}
 	if to != old.EscalationLevel+1 {
-		return nil, fmt.Errorf("%w: escalation goes one level at a time (from %d, asked %d)", schematype.ErrInvalidTransition, old.EscalationLevel, to)
+		return nil, fmt.Errorf("%w: escalation goes one level at a time (from %d, asked %d)", ticketing.ErrInvalidTransition, old.EscalationLevel, to)
 	}
 	if note.Manual && strings.TrimSpace(note.Reason) == "" {
 		return nil, badInput("a reason is required to escalate")
@@ -416,7 +417,7 @@ func escalationEvent(ctx context.Context, m *ent.TicketMutation, old *ent.Ticket
 	case err != nil:
 		return nil, err
 	case to > len(table.Levels):
-		return nil, fmt.Errorf("%w: the ticket is at the last escalation level (%d) of region %s", schematype.ErrInvalidTransition, len(table.Levels), org.Region)
+		return nil, fmt.Errorf("%w: the ticket is at the last escalation level (%d) of region %s", ticketing.ErrInvalidTransition, len(table.Levels), org.Region)
 	}
 	return &event{kind: "ESCALATED", data: map[string]any{"from": old.EscalationLevel, "to": to, "reason": note.Reason, "manual": note.Manual}}, nil
 }
@@ -436,7 +437,7 @@ func createComment(next ent.Mutator) func(context.Context, *ent.CommentMutation)
 		}
 		internal, _ := m.Internal()
 		if v.IsContact() && t.Status == schematype.StatusClosed {
-			return nil, fmt.Errorf("%w: the ticket is closed; reopen it to reply", schematype.ErrInvalidTransition)
+			return nil, fmt.Errorf("%w: the ticket is closed; reopen it to reply", ticketing.ErrInvalidTransition)
 		}
 		switch v.Kind {
 		case viewer.Contact:
@@ -592,7 +593,7 @@ func (SLAPolicy) Hooks() []ent.Hook {
 					pol.ReopenWindowSeconds = v
 				}
 				if err := pol.Validate(); err != nil {
-					return nil, fmt.Errorf("%w: %w", schematype.ErrBadInput, err)
+					return nil, fmt.Errorf("%w: %w", ticketing.ErrBadInput, err)
 				}
 				return next.Mutate(ctx, m)
 			})

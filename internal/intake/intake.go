@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/ticket"
+	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
 )
 
@@ -43,12 +44,12 @@ func Create(ctx context.Context, c *ent.Client, r Request) (*ent.Ticket, error) 
 			return nil, fmt.Errorf("%w: a contact opens tickets for itself; requesterID is for agents", viewer.ErrForbidden)
 		}
 		if r.Channel != nil && *r.Channel == ticket.ChannelPHONE {
-			return nil, fmt.Errorf("%w: phone tickets are opened by an agent", schematype.ErrBadInput)
+			return nil, fmt.Errorf("%w: phone tickets are opened by an agent", ticketing.ErrBadInput)
 		}
 		requester = v.ID
 	case v.Kind == viewer.Agent || v.Kind == viewer.System:
 		if r.RequesterID == nil {
-			return nil, fmt.Errorf("%w: requesterID is required when an agent opens a ticket on a contact's behalf", schematype.ErrBadInput)
+			return nil, fmt.Errorf("%w: requesterID is required when an agent opens a ticket on a contact's behalf", ticketing.ErrBadInput)
 		}
 		requester = *r.RequesterID
 	case v.Kind == viewer.Partner:
@@ -59,7 +60,7 @@ func Create(ctx context.Context, c *ent.Client, r Request) (*ent.Ticket, error) 
 	if r.IdempotencyKey != nil {
 		key := strings.TrimSpace(*r.IdempotencyKey)
 		if key == "" || len(key) > 200 {
-			return nil, fmt.Errorf("%w: idempotencyKey must be 1 to 200 characters", schematype.ErrBadInput)
+			return nil, fmt.Errorf("%w: idempotencyKey must be 1 to 200 characters", ticketing.ErrBadInput)
 		}
 		r.IdempotencyKey = &key
 		if t, err := byKey(ctx, c, requester, key); t != nil || err != nil {

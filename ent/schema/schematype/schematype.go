@@ -7,7 +7,6 @@ package schematype
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -161,14 +160,6 @@ type EscalationLevel struct {
 	Emails      []string `json:"emails"`
 	WaitSeconds int      `json:"waitSeconds"`
 }
-
-// ErrInvalidTransition is returned for a status change the lifecycle does
-// not allow; the change is not made.
-var ErrInvalidTransition = errors.New("invalid transition")
-
-// ErrBadInput is wrapped by errors about a request's input that the data
-// model finds invalid (beyond ent's own field validators).
-var ErrBadInput = errors.New("bad input")
 
 // TicketChange is what a ticket's workflow is told of a change: the ticket's
 // state right after it. Seq orders changes; the workflow ignores any change
