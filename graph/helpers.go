@@ -21,13 +21,6 @@ func (r *Resolver) db(ctx context.Context) *ent.Client {
 	return r.Client
 }
 
-// act moves a ticket by a lifecycle action; the ticket's hooks check the
-// action, record it and tell the workflow.
-func (r *Resolver) act(ctx context.Context, id int, a schematype.Action, reason string) (*ent.Ticket, error) {
-	ctx = schematype.WithChangeNote(ctx, schematype.ChangeNote{Action: &a, Reason: reason})
-	return r.db(ctx).Ticket.UpdateOneID(id).SetStatus(a.To).Save(ctx)
-}
-
 // values turns the list of pointers gqlgen builds into values.
 func values[T any](in []*T) []T {
 	out := make([]T, 0, len(in))
