@@ -174,7 +174,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // TicketByNumber is the resolver for the ticketByNumber field.
 func (r *queryResolver) TicketByNumber(ctx context.Context, number string) (*ent.Ticket, error) {
-	id, ok := schematype.TicketIDFromNumber(number)
+	id, ok := ticketing.IDFromNumber(number)
 	if !ok {
 		return nil, nil
 	}
@@ -215,7 +215,7 @@ func (r *subscriptionResolver) TicketEvents(ctx context.Context, ticketID *int) 
 
 // Number is the resolver for the number field.
 func (r *ticketResolver) Number(ctx context.Context, obj *ent.Ticket) (string, error) {
-	return schematype.TicketNumber(obj.ID), nil
+	return ticketing.Number(obj.ID), nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -26,6 +26,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/internal/embeddedtemporal"
+	"helpdesk/internal/ticketing"
 )
 
 // Replay safety: histories of TicketWorkflow recorded on a real Temporal
@@ -362,7 +363,7 @@ func (r *recorder) result(t *testing.T, workflowID, runID string) State {
 // recordedTicket is the life of one ticket of the recording: the outbox
 // IDs run on from firstSeq; windows are short so the runs end quickly.
 func recordedTicket(number string, firstSeq int, window time.Duration) *ticketLife {
-	id, ok := schematype.TicketIDFromNumber(number)
+	id, ok := ticketing.IDFromNumber(number)
 	if !ok {
 		panic("bad ticket number " + number)
 	}

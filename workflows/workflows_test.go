@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/ticketing"
 )
 
 // The rules of TicketWorkflow, checked on the SDK's time-skipping test
@@ -30,7 +31,7 @@ const window = 7 * 24 * time.Hour
 // testNumber is the ticket the tests follow; testTicketID is its ID.
 const testNumber = "HD-100042"
 
-var testTicketID, _ = schematype.TicketIDFromNumber(testNumber)
+var testTicketID, _ = ticketing.IDFromNumber(testNumber)
 
 // ticketLife hands out one ticket's changes in order, numbered as the
 // outbox numbers them (Seq = outbox row ID, rising).

@@ -77,7 +77,7 @@ func enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, kind string) err
 // ChangeOf is what t's workflow is told after a change of kind.
 func ChangeOf(t *ent.Ticket, kind string) schematype.TicketChange {
 	ch := schematype.TicketChange{
-		TicketID: t.ID, Number: schematype.TicketNumber(t.ID), Kind: kind, At: t.UpdatedAt,
+		TicketID: t.ID, Number: ticketing.Number(t.ID), Kind: kind, At: t.UpdatedAt,
 		Status: t.Status, Priority: t.Priority, EscalationLevel: t.EscalationLevel, SLAPaused: t.SLAPaused,
 		FirstResponseDueAt: t.FirstResponseDueAt, ResolutionDueAt: t.ResolutionDueAt,
 		FirstRespondedAt: t.FirstRespondedAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
