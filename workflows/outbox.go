@@ -14,7 +14,6 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/outboxmessage"
-	"helpdesk/ent/schema/schematype"
 	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
 )
@@ -158,7 +157,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 // workflow if it is not running (a new ticket, or a closed one reopened
 // after its workflow ended).
 func (d *Dispatcher) deliver(ctx context.Context, m *ent.OutboxMessage) error {
-	var ch schematype.TicketChange
+	var ch TicketChange
 	if err := json.Unmarshal(m.Payload, &ch); err != nil {
 		return fmt.Errorf("workflows: outbox message %d: %w", m.ID, err)
 	}

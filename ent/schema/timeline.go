@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"helpdesk/ent"
-	"helpdesk/ent/schema/schematype"
 	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
+	"helpdesk/workflows"
 )
 
 // record writes the events of a change of t made at now, with who made it
@@ -53,38 +53,17 @@ func actorOf(v viewer.Viewer) string {
 	return "system"
 }
 
-// changeUpdated is the kind of a change that recorded no event.
-const changeUpdated = "UPDATED"
-
 // changeKind is what a change is to the workflow: the kind of its first
-// event, or changeUpdated.
+// event, or workflows.KindUpdated.
 func changeKind(evs []ticketing.Event) string {
 	if len(evs) == 0 {
-		return changeUpdated
+		return workflows.KindUpdated
 	}
 	return string(evs[0].Kind)
 }
 
-// enqueue writes the outbox message that tells t's workflow of the change.
+// enqueue writes, in the change's transaction, the outbox message that
+// tells t's workflow of the change.
 func enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, kind string) error {
-	payload, err := json.Marshal(ChangeOf(t, kind))
-	if err != nil {
-		return err
-	}
-	return c.OutboxMessage.Create().SetTicketID(t.ID).SetPayload(payload).Exec(ctx)
-}
-
-// ChangeOf is what t's workflow is told after a change of kind.
-func ChangeOf(t *ent.Ticket, kind string) schematype.TicketChange {
-	ch := schematype.TicketChange{
-		TicketID: t.ID, Number: ticketing.Number(t.ID), Kind: kind, At: t.UpdatedAt,
-		Status: t.Status, Priority: t.Priority, EscalationLevel: t.EscalationLevel, SLAPaused: t.SLAPaused,
-		FirstResponseDueAt: t.FirstResponseDueAt, ResolutionDueAt: t.ResolutionDueAt,
-		FirstRespondedAt: t.FirstRespondedAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
-		AutoCloseSeconds: t.SLAPolicy.AutoCloseSeconds, ReopenWindowSeconds: t.SLAPolicy.ReopenWindowSeconds,
-	}
-	if t.AssigneeID != nil {
-		ch.AssigneeID = *t.AssigneeID
-	}
-	return ch
+	return workflows.Enqueue(ctx, c, t, kind)
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 )
 
 // Status is a ticket's place in its lifecycle.
@@ -113,27 +112,4 @@ type EscalationLevel struct {
 	Name        string   `json:"name"`
 	Emails      []string `json:"emails"`
 	WaitSeconds int      `json:"waitSeconds"`
-}
-
-// TicketChange is what a ticket's workflow is told of a change: the ticket's
-// state right after it. Seq orders changes; the workflow ignores any change
-// whose Seq is not above the last one it took, so redelivery is harmless.
-type TicketChange struct {
-	Seq                 int        `json:"seq"`
-	TicketID            int        `json:"ticketID"`
-	Number              string     `json:"number"`
-	Kind                string     `json:"kind"` // the event kind that caused it: CREATED, STATUS_CHANGED, …
-	At                  time.Time  `json:"at"`
-	Status              Status     `json:"status"`
-	Priority            Priority   `json:"priority"`
-	AssigneeID          int        `json:"assigneeID,omitempty"`
-	EscalationLevel     int        `json:"escalationLevel"`
-	SLAPaused           bool       `json:"slaPaused"`
-	FirstResponseDueAt  *time.Time `json:"firstResponseDueAt,omitempty"`
-	ResolutionDueAt     *time.Time `json:"resolutionDueAt,omitempty"`
-	FirstRespondedAt    *time.Time `json:"firstRespondedAt,omitempty"`
-	ResolvedAt          *time.Time `json:"resolvedAt,omitempty"`
-	ClosedAt            *time.Time `json:"closedAt,omitempty"`
-	AutoCloseSeconds    int        `json:"autoCloseSeconds"`
-	ReopenWindowSeconds int        `json:"reopenWindowSeconds"`
 }
