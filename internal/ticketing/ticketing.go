@@ -22,8 +22,10 @@ import (
 	"helpdesk/internal/viewer"
 )
 
-// MaxTextBytes bounds free text: a description, a comment, and the
-// reason, question or resolution of a request, which its events record.
+// MaxTextBytes bounds free text — a description, a comment, and the
+// reason, question or resolution of a request, which its events record:
+// a long mail with its logs fits, while one client cannot store megabytes
+// in a ticket.
 const MaxTextBytes = 64 << 10
 
 // Ticket is a ticket as the rules read and write it.
