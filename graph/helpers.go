@@ -9,6 +9,7 @@ import (
 	"helpdesk/graph/model"
 	"helpdesk/internal/bizhours"
 	"helpdesk/internal/sla"
+	"helpdesk/internal/ticketing"
 )
 
 // db is the client of the request: the mutation's transaction (opened by
@@ -18,13 +19,6 @@ func (r *Resolver) db(ctx context.Context) *ent.Client {
 		return c
 	}
 	return r.Client
-}
-
-// act moves a ticket by a lifecycle action; the ticket's hooks check the
-// action, record it and tell the workflow.
-func (r *Resolver) act(ctx context.Context, id int, a schematype.Action, reason string) (*ent.Ticket, error) {
-	ctx = schematype.WithChangeNote(ctx, schematype.ChangeNote{Action: &a, Reason: reason})
-	return r.db(ctx).Ticket.UpdateOneID(id).SetStatus(a.To).Save(ctx)
 }
 
 // values turns the list of pointers gqlgen builds into values.
@@ -88,7 +82,7 @@ const (
 func page(first, last *int) (*int, *int, error) {
 	for _, n := range []*int{first, last} {
 		if n != nil && (*n < 0 || *n > maxPage) {
-			return nil, nil, fmt.Errorf("%w: first and last take 0 to %d, got %d", schematype.ErrBadInput, maxPage, *n)
+			return nil, nil, fmt.Errorf("%w: first and last take 0 to %d, got %d", ticketing.ErrBadInput, maxPage, *n)
 		}
 	}
 	if first == nil && last == nil {

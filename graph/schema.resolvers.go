@@ -9,13 +9,14 @@ import (
 	"context"
 	"helpdesk/ent"
 	"helpdesk/ent/escalationtable"
-	"helpdesk/ent/schema"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/graph/generated"
 	"helpdesk/graph/model"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/intake"
+	"helpdesk/internal/ticketing"
+	"helpdesk/internal/tickets"
 	"time"
 )
 
@@ -117,22 +118,22 @@ func (r *mutationResolver) CreateTicket(ctx context.Context, input model.CreateT
 
 // AcceptTicket is the resolver for the acceptTicket field.
 func (r *mutationResolver) AcceptTicket(ctx context.Context, id int) (*ent.Ticket, error) {
-	return r.act(ctx, id, schematype.ActionAccept, "")
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.Accept})
 }
 
 // StartWork is the resolver for the startWork field.
 func (r *mutationResolver) StartWork(ctx context.Context, id int) (*ent.Ticket, error) {
-	return r.act(ctx, id, schematype.ActionStartWork, "")
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.StartWork})
 }
 
 // AssignTicket is the resolver for the assignTicket field.
 func (r *mutationResolver) AssignTicket(ctx context.Context, id int, agentID int) (*ent.Ticket, error) {
-	return r.db(ctx).Ticket.UpdateOneID(id).SetAssigneeID(agentID).Save(ctx)
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.Assign, AssigneeID: &agentID})
 }
 
 // RequestInformation is the resolver for the requestInformation field.
 func (r *mutationResolver) RequestInformation(ctx context.Context, id int, message string) (*ent.Ticket, error) {
-	return r.act(ctx, id, schematype.ActionRequestInformation, message)
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.RequestInformation, Reason: message})
 }
 
 // AddComment is the resolver for the addComment field.
@@ -143,29 +144,27 @@ func (r *mutationResolver) AddComment(ctx context.Context, input model.AddCommen
 
 // ChangeTicketPriority is the resolver for the changeTicketPriority field.
 func (r *mutationResolver) ChangeTicketPriority(ctx context.Context, id int, priority schematype.Priority, reason string) (*ent.Ticket, error) {
-	ctx = schematype.WithChangeNote(ctx, schematype.ChangeNote{Reason: reason})
-	return r.db(ctx).Ticket.UpdateOneID(id).SetPriority(priority).Save(ctx)
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.ChangePriority, Priority: priority, Reason: reason})
 }
 
 // EscalateTicket is the resolver for the escalateTicket field.
 func (r *mutationResolver) EscalateTicket(ctx context.Context, id int, reason string) (*ent.Ticket, error) {
-	ctx = schematype.WithChangeNote(ctx, schematype.ChangeNote{Reason: reason, Manual: true})
-	return r.db(ctx).Ticket.UpdateOneID(id).AddEscalationLevel(1).Save(ctx)
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.Escalate, Reason: reason})
 }
 
 // ResolveTicket is the resolver for the resolveTicket field.
 func (r *mutationResolver) ResolveTicket(ctx context.Context, id int, resolution string) (*ent.Ticket, error) {
-	return r.act(ctx, id, schematype.ActionResolve, resolution)
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.Resolve, Reason: resolution})
 }
 
 // CloseTicket is the resolver for the closeTicket field.
 func (r *mutationResolver) CloseTicket(ctx context.Context, id int) (*ent.Ticket, error) {
-	return r.act(ctx, id, schematype.ActionClose, "")
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.Close})
 }
 
 // ReopenTicket is the resolver for the reopenTicket field.
 func (r *mutationResolver) ReopenTicket(ctx context.Context, id int, reason string) (*ent.Ticket, error) {
-	return r.act(ctx, id, schematype.ActionReopen, reason)
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.Reopen, Reason: reason})
 }
 
 // Viewer is the resolver for the viewer field.
@@ -175,7 +174,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // TicketByNumber is the resolver for the ticketByNumber field.
 func (r *queryResolver) TicketByNumber(ctx context.Context, number string) (*ent.Ticket, error) {
-	id, ok := schematype.TicketIDFromNumber(number)
+	id, ok := ticketing.IDFromNumber(number)
 	if !ok {
 		return nil, nil
 	}
@@ -197,7 +196,7 @@ func (r *queryResolver) SLAPreview(ctx context.Context, policyID int, priority s
 	if err != nil {
 		return nil, err
 	}
-	due, err := schema.PolicyOf(p).Due(priority, at, 0)
+	due, err := tickets.PolicyOf(p).Due(priority, at, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +215,7 @@ func (r *subscriptionResolver) TicketEvents(ctx context.Context, ticketID *int) 
 
 // Number is the resolver for the number field.
 func (r *ticketResolver) Number(ctx context.Context, obj *ent.Ticket) (string, error) {
-	return schematype.TicketNumber(obj.ID), nil
+	return ticketing.Number(obj.ID), nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

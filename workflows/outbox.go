@@ -14,7 +14,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/outboxmessage"
-	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
 )
 
@@ -141,7 +141,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		backoff := min(time.Duration(1<<min(m.Attempts, 10))*100*time.Millisecond, maxBackoff)
-		d.Logger.Warn("outbox: workflow not reached; will retry", "ticket", schematype.TicketNumber(m.TicketID),
+		d.Logger.Warn("outbox: workflow not reached; will retry", "ticket", ticketing.Number(m.TicketID),
 			"workflowID", TicketWorkflowID(m.TicketID), "attempt", m.Attempts+1, "retryIn", backoff, "err", err)
 		if uerr := d.DB.OutboxMessage.UpdateOneID(m.ID).AddAttempts(1).SetLastError(err.Error()).
 			SetNextAttemptAt(now.Add(backoff)).Exec(ctx); uerr != nil {
@@ -157,7 +157,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 // workflow if it is not running (a new ticket, or a closed one reopened
 // after its workflow ended).
 func (d *Dispatcher) deliver(ctx context.Context, m *ent.OutboxMessage) error {
-	var ch schematype.TicketChange
+	var ch TicketChange
 	if err := json.Unmarshal(m.Payload, &ch); err != nil {
 		return fmt.Errorf("workflows: outbox message %d: %w", m.ID, err)
 	}

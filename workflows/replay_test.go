@@ -26,6 +26,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/internal/embeddedtemporal"
+	"helpdesk/internal/ticketing"
 )
 
 // Replay safety: histories of TicketWorkflow recorded on a real Temporal
@@ -146,7 +147,7 @@ func noDrainTicketWorkflow(ctx workflow.Context, in Input) (State, error) {
 		ended := false
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(w.changes, func(c workflow.ReceiveChannel, _ bool) {
-			var ch schematype.TicketChange
+			var ch TicketChange
 			c.Receive(ctx, &ch)
 			w.take(ch)
 		})
@@ -172,7 +173,7 @@ func neverContinueTicketWorkflow(ctx workflow.Context, in Input) (State, error) 
 		return State{}, err
 	}
 	for {
-		var ch schematype.TicketChange
+		var ch TicketChange
 		w.changes.Receive(ctx, &ch)
 		w.take(ch)
 	}
@@ -244,7 +245,7 @@ func (r *recorder) startWorker(t *testing.T) (stop func()) {
 
 // deliver hands changes to their workflow through the outbox's own
 // delivery (SignalWithStart, Seq = the message's ID).
-func (r *recorder) deliver(t *testing.T, changes ...schematype.TicketChange) {
+func (r *recorder) deliver(t *testing.T, changes ...TicketChange) {
 	t.Helper()
 	d := &Dispatcher{Temporal: r.c}
 	for _, ch := range changes {
@@ -260,7 +261,7 @@ func (r *recorder) deliver(t *testing.T, changes ...schematype.TicketChange) {
 
 // deliverAndSettle delivers changes, then waits until the workflow took
 // them.
-func (r *recorder) deliverAndSettle(t *testing.T, changes ...schematype.TicketChange) {
+func (r *recorder) deliverAndSettle(t *testing.T, changes ...TicketChange) {
 	t.Helper()
 	r.deliver(t, changes...)
 	r.settle(t, TicketWorkflowID(changes[0].TicketID))
@@ -362,7 +363,7 @@ func (r *recorder) result(t *testing.T, workflowID, runID string) State {
 // recordedTicket is the life of one ticket of the recording: the outbox
 // IDs run on from firstSeq; windows are short so the runs end quickly.
 func recordedTicket(number string, firstSeq int, window time.Duration) *ticketLife {
-	id, ok := schematype.TicketIDFromNumber(number)
+	id, ok := ticketing.IDFromNumber(number)
 	if !ok {
 		panic("bad ticket number " + number)
 	}
@@ -383,7 +384,7 @@ func (r *recorder) ticketLife(t *testing.T) {
 	r.deliverAndSettle(t, created)
 
 	at := func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
-	step := func(st schematype.Status, edit func(*schematype.TicketChange)) schematype.TicketChange {
+	step := func(st schematype.Status, edit func(*TicketChange)) TicketChange {
 		ch := life.next(st, at())
 		ch.FirstResponseDueAt, ch.ResolutionDueAt = &firstDue, &resolutionDue
 		if edit != nil {
@@ -392,29 +393,29 @@ func (r *recorder) ticketLife(t *testing.T) {
 		r.deliverAndSettle(t, ch)
 		return ch
 	}
-	accepted := step(schematype.StatusAccepted, func(ch *schematype.TicketChange) {
+	accepted := step(schematype.StatusAccepted, func(ch *TicketChange) {
 		responded := ch.At
 		ch.AssigneeID, ch.FirstRespondedAt = 7, &responded
 	})
-	assigned := func(ch *schematype.TicketChange) { ch.AssigneeID, ch.FirstRespondedAt = 7, accepted.FirstRespondedAt }
+	assigned := func(ch *TicketChange) { ch.AssigneeID, ch.FirstRespondedAt = 7, accepted.FirstRespondedAt }
 	step(schematype.StatusInProgress, assigned)
-	step(schematype.StatusWaitingOnCustomer, func(ch *schematype.TicketChange) { assigned(ch); ch.SLAPaused = true })
-	step(schematype.StatusInProgress, func(ch *schematype.TicketChange) { assigned(ch); ch.Kind = "CUSTOMER_REPLIED" })
-	step(schematype.StatusInProgress, func(ch *schematype.TicketChange) { assigned(ch); ch.Kind = "ESCALATED"; ch.EscalationLevel = 1 })
-	resolve := func(ch *schematype.TicketChange) {
+	step(schematype.StatusWaitingOnCustomer, func(ch *TicketChange) { assigned(ch); ch.SLAPaused = true })
+	step(schematype.StatusInProgress, func(ch *TicketChange) { assigned(ch); ch.Kind = "CUSTOMER_REPLIED" })
+	step(schematype.StatusInProgress, func(ch *TicketChange) { assigned(ch); ch.Kind = "ESCALATED"; ch.EscalationLevel = 1 })
+	resolve := func(ch *TicketChange) {
 		assigned(ch)
 		ch.EscalationLevel = 1
 		resolved := ch.At
 		ch.ResolvedAt = &resolved
 	}
 	resolved := step(schematype.StatusResolved, resolve)
-	closeIt := func(ch *schematype.TicketChange) { resolve(ch); ch.ResolvedAt = resolved.ResolvedAt }
+	closeIt := func(ch *TicketChange) { resolve(ch); ch.ResolvedAt = resolved.ResolvedAt }
 	step(schematype.StatusClosed, closeIt)
 	r.deliverAndSettle(t, resolved) // the outbox delivers it again: ignored
 	if st := r.state(t, wid); st.Ticket.Status != schematype.StatusClosed {
 		t.Fatalf("after a redelivery: %s, want CLOSED", st.Ticket.Status)
 	}
-	step(schematype.StatusInProgress, func(ch *schematype.TicketChange) { assigned(ch); ch.EscalationLevel = 1 })
+	step(schematype.StatusInProgress, func(ch *TicketChange) { assigned(ch); ch.EscalationLevel = 1 })
 	resolved = step(schematype.StatusResolved, resolve)
 	last := step(schematype.StatusClosed, closeIt)
 

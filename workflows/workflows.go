@@ -20,7 +20,7 @@ import (
 const (
 	// TaskQueue is where ticket workflows and their activities run.
 	TaskQueue = "helpdesk-tickets"
-	// SignalChange carries a schematype.TicketChange: every change of the
+	// SignalChange carries a TicketChange: every change of the
 	// ticket, in order (Seq), at least once.
 	SignalChange = "ticket-change"
 	// QueryState returns the workflow's State.
@@ -48,7 +48,7 @@ type State struct {
 	// LastSeq is the Seq of the last change taken; older ones are ignored.
 	LastSeq int `json:"lastSeq"`
 	// Ticket is the ticket as of that change.
-	Ticket schematype.TicketChange `json:"ticket"`
+	Ticket TicketChange `json:"ticket"`
 	// Changes counts the changes taken over the workflow's whole life.
 	Changes int `json:"changes"`
 }
@@ -74,7 +74,7 @@ func (w *impl) setup(ctx workflow.Context) error {
 	if w.in.State != nil {
 		w.state = *w.in.State
 	} else {
-		w.state.Ticket = schematype.TicketChange{TicketID: w.in.TicketID, Number: w.in.Number, Status: schematype.StatusNew}
+		w.state.Ticket = TicketChange{TicketID: w.in.TicketID, Number: w.in.Number, Status: schematype.StatusNew}
 	}
 	w.changes = workflow.GetSignalChannel(ctx, SignalChange)
 	return workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return w.state, nil })
@@ -88,7 +88,7 @@ func (w *impl) run(ctx workflow.Context) (State, error) {
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(w.changes, func(c workflow.ReceiveChannel, _ bool) {
-			var ch schematype.TicketChange
+			var ch TicketChange
 			c.Receive(ctx, &ch)
 			w.take(ch)
 		})
@@ -126,7 +126,7 @@ func (w *impl) run(ctx workflow.Context) (State, error) {
 }
 
 // take applies one change unless an equal or newer one was taken already.
-func (w *impl) take(ch schematype.TicketChange) {
+func (w *impl) take(ch TicketChange) {
 	if ch.Seq != 0 && ch.Seq <= w.state.LastSeq {
 		return
 	}
@@ -142,7 +142,7 @@ func (w *impl) take(ch schematype.TicketChange) {
 func (w *impl) drain(ctx workflow.Context) bool {
 	took := false
 	for {
-		var ch schematype.TicketChange
+		var ch TicketChange
 		if !w.changes.ReceiveAsync(&ch) {
 			return took
 		}

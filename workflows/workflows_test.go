@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/ticketing"
 )
 
 // The rules of TicketWorkflow, checked on the SDK's time-skipping test
@@ -30,7 +31,7 @@ const window = 7 * 24 * time.Hour
 // testNumber is the ticket the tests follow; testTicketID is its ID.
 const testNumber = "HD-100042"
 
-var testTicketID, _ = schematype.TicketIDFromNumber(testNumber)
+var testTicketID, _ = ticketing.IDFromNumber(testNumber)
 
 // ticketLife hands out one ticket's changes in order, numbered as the
 // outbox numbers them (Seq = outbox row ID, rising).
@@ -49,7 +50,7 @@ func newTicketLife() *ticketLife {
 }
 
 // next is the change that moves the ticket to st at instant at.
-func (l *ticketLife) next(st schematype.Status, at time.Time) schematype.TicketChange {
+func (l *ticketLife) next(st schematype.Status, at time.Time) TicketChange {
 	l.seq++
 	l.given++
 	kind := "STATUS_CHANGED"
@@ -62,7 +63,7 @@ func (l *ticketLife) next(st schematype.Status, at time.Time) schematype.TicketC
 	case schematype.StatusInProgress:
 		l.closed = nil // a reopen clears ClosedAt
 	}
-	return schematype.TicketChange{
+	return TicketChange{
 		Seq: l.seq, TicketID: l.id, Number: l.number, Kind: kind, At: at,
 		Status: st, Priority: schematype.PriorityHigh, ClosedAt: l.closed,
 		AutoCloseSeconds: int(window / time.Second), ReopenWindowSeconds: int(l.window / time.Second),
@@ -87,7 +88,7 @@ func at(env *testsuite.TestWorkflowEnvironment, start, when time.Time, f func())
 }
 
 // deliver sends changes to the workflow, as the outbox's SignalWithStart does.
-func deliver(env *testsuite.TestWorkflowEnvironment, changes ...schematype.TicketChange) {
+func deliver(env *testsuite.TestWorkflowEnvironment, changes ...TicketChange) {
 	for _, ch := range changes {
 		env.SignalWorkflow(SignalChange, ch)
 	}
@@ -164,17 +165,17 @@ func TestChangeWithSeqNotAboveLastTakenIsIgnored(t *testing.T) {
 	steps := []struct {
 		name    string
 		when    time.Time
-		deliver []schematype.TicketChange
+		deliver []TicketChange
 		status  schematype.Status
 		lastSeq int
 		changes int
 	}{
-		{"created", t0, []schematype.TicketChange{created}, schematype.StatusNew, 1, 1},
-		{"accepted", t0.Add(time.Minute), []schematype.TicketChange{accepted}, schematype.StatusAccepted, 2, 2},
-		{"both redelivered", t0.Add(90 * time.Second), []schematype.TicketChange{created, accepted}, schematype.StatusAccepted, 2, 2},
-		{"work started, then resolved and closed", t0.Add(2 * time.Minute), []schematype.TicketChange{started, resolved, closed}, schematype.StatusClosed, 5, 5},
+		{"created", t0, []TicketChange{created}, schematype.StatusNew, 1, 1},
+		{"accepted", t0.Add(time.Minute), []TicketChange{accepted}, schematype.StatusAccepted, 2, 2},
+		{"both redelivered", t0.Add(90 * time.Second), []TicketChange{created, accepted}, schematype.StatusAccepted, 2, 2},
+		{"work started, then resolved and closed", t0.Add(2 * time.Minute), []TicketChange{started, resolved, closed}, schematype.StatusClosed, 5, 5},
 		// Taken again, the IN_PROGRESS change would reopen the ticket.
-		{"old IN_PROGRESS, RESOLVED and CLOSED redelivered inside the reopen window", closedAt.Add(24 * time.Hour), []schematype.TicketChange{started, resolved, closed}, schematype.StatusClosed, 5, 5},
+		{"old IN_PROGRESS, RESOLVED and CLOSED redelivered inside the reopen window", closedAt.Add(24 * time.Hour), []TicketChange{started, resolved, closed}, schematype.StatusClosed, 5, 5},
 	}
 	for _, s := range steps {
 		at(env, epoch, s.when, func() { deliver(env, s.deliver...) })
@@ -370,7 +371,7 @@ func TestContinuesAsNewAfterMaxChangesCarryingState(t *testing.T) {
 	env := newEnv(t, epoch)
 	life := newTicketLife()
 	statuses := []schematype.Status{schematype.StatusInProgress, schematype.StatusWaitingOnCustomer}
-	var changes []schematype.TicketChange
+	var changes []TicketChange
 	for i := range maxChangesPerRun + 5 {
 		changes = append(changes, life.next(statuses[i%2], epoch.Add(time.Duration(i+1)*time.Minute)))
 	}

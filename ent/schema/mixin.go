@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
+
+	"helpdesk/internal/ticketing"
 )
 
 // TimeMixin records when a row was created and last changed.
@@ -41,7 +43,7 @@ func (CreatedMixin) Fields() []ent.Field {
 const (
 	maxName  = 200
 	maxEmail = 254
-	maxText  = 64 << 10
+	maxText  = ticketing.MaxTextBytes
 	// maxLevelEmails bounds the addresses one escalation level notifies.
 	maxLevelEmails = 50
 )

@@ -13,9 +13,10 @@ import (
 	"helpdesk/ent/contact"
 	"helpdesk/ent/organization"
 	"helpdesk/ent/privacy"
-	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/service"
 	"helpdesk/ent/ticket"
+	"helpdesk/internal/ticketing"
+	"helpdesk/internal/tickets"
 	"helpdesk/internal/viewer"
 )
 
@@ -242,11 +243,10 @@ func (Ticket) Policy() ent.Policy {
 	}
 }
 
-// mayCustomerChange: a contact opens tickets for itself in its organization;
-// it may reply to (WAITING_ON_CUSTOMER → IN_PROGRESS), reopen or escalate a
-// ticket it requested (or, as ADMIN/MASTER, any of its organization's), and
-// close a resolved ticket it requested. Priority, assignment and the other
-// lifecycle actions are the agents'.
+// mayCustomerChange: a contact opens tickets for itself in its
+// organization, and changes a ticket only as the rules of a ticket let a
+// customer (ticketing.Authorize: reply, reopen, escalate, close). Fields
+// that no request of a customer touches are the agents'.
 func mayCustomerChange(ctx context.Context, m *ent.TicketMutation) error {
 	v := viewer.FromContext(ctx)
 	if v.Kind != viewer.Contact {
@@ -255,8 +255,10 @@ func mayCustomerChange(ctx context.Context, m *ent.TicketMutation) error {
 	if m.Op().Is(ent.OpCreate) {
 		// The organization follows from the requester (see createTicket).
 		req, _ := m.RequesterID()
-		org, orgSet := m.OrganizationID()
-		if req != v.ID || orgSet && org != v.OrganizationID {
+		if req != v.ID {
+			return fmt.Errorf("%w: a contact opens tickets for itself; requesterID is for agents", viewer.ErrForbidden)
+		}
+		if org, set := m.OrganizationID(); set && org != v.OrganizationID {
 			return fmt.Errorf("%w: a contact opens tickets for itself only", viewer.ErrForbidden)
 		}
 		return privacy.Allow
@@ -269,30 +271,22 @@ func mayCustomerChange(ctx context.Context, m *ent.TicketMutation) error {
 	if err != nil {
 		return err
 	}
-	requester := old.RequesterID == v.ID
 	for _, f := range m.Fields() {
 		switch f {
-		case ticket.FieldUpdatedAt, ticket.FieldEscalationLevel:
-		case ticket.FieldStatus:
-			// Decided by the action asked for, not by the statuses: startWork
-			// on a resolved ticket moves it to IN_PROGRESS as reopenTicket
-			// does, yet stays the agents'. Whether the action may start
-			// from the ticket's status is the lifecycle's (INVALID_TRANSITION).
-			to, _ := m.Status()
-			var action string
-			if a := schematype.ChangeNoteFrom(ctx).Action; a != nil && a.To == to {
-				action = a.Name
-			}
-			switch {
-			case action == schematype.ActionClose.Name && requester:
-			case (action == schematype.ActionReopen.Name || action == schematype.ActionCustomerReply.Name) &&
-				(requester || v.SeesWholeOrganization()):
-			default:
-				return fmt.Errorf("%w: a customer may not move a ticket from %s to %s", viewer.ErrForbidden, old.Status, to)
-			}
+		case ticket.FieldUpdatedAt, ticket.FieldStatus, ticket.FieldEscalationLevel:
+			// What a change of these means is the request's (requestOf),
+			// which Authorize decides on.
 		default:
 			return fmt.Errorf("%w: only agents change a ticket's %s", viewer.ErrForbidden, f)
 		}
+	}
+	t := tickets.Of(old)
+	r, err := requestOf(ctx, m, t)
+	if err != nil {
+		return err
+	}
+	if err := ticketing.Authorize(t, r); err != nil {
+		return err
 	}
 	return privacy.Allow
 }

@@ -74,6 +74,9 @@ type Options struct {
 	// MaxResponseObjects lowers the server's bound on the objects of one
 	// answer; 0 keeps server.MaxResponseObjects.
 	MaxResponseObjects int
+	// Clock, if set, is the server's clock: the instant of every change
+	// a request makes (server.Options.Clock).
+	Clock func() time.Time
 }
 
 // Env is a running helpdesk.
@@ -146,8 +149,8 @@ func New(t testing.TB, o Options) *Env {
 		CORSOrigins: o.CORSOrigins, BodyReadTimeout: o.BodyReadTimeout, SocketInitTimeout: o.SocketInitTimeout,
 		AuthFailureRate: failureRate, AuthFailureBurst: o.AuthFailureBurst,
 		MaxSubscriptionsPerConnection: o.MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken: o.MaxSubscriptionsPerToken,
-		MaxResponseObjects: o.MaxResponseObjects,
-		Logger:             slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		MaxResponseObjects: o.MaxResponseObjects, Clock: o.Clock,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}))
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL

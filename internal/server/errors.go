@@ -15,10 +15,10 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/privacy"
-	"helpdesk/ent/schema/schematype"
 	"helpdesk/graph/scalar"
 	"helpdesk/internal/bizhours"
 	"helpdesk/internal/sla"
+	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
 )
 
@@ -52,11 +52,11 @@ func classify(err error) (code, msg string) {
 		return CodeForbidden, clean(err)
 	case ent.IsNotFound(err):
 		return CodeNotFound, notFoundMessage
-	case errors.Is(err, schematype.ErrInvalidTransition):
+	case errors.Is(err, ticketing.ErrInvalidTransition):
 		return CodeInvalidTransition, clean(err)
 	case errors.As(err, &verr):
 		return CodeBadUserInput, fmt.Sprintf("invalid %s: %s", apiName(verr.Name), validatorMessage(verr))
-	case errors.Is(err, schematype.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid),
+	case errors.Is(err, ticketing.ErrBadInput), errors.Is(err, bizhours.ErrInvalid), errors.Is(err, sla.ErrInvalid),
 		errors.Is(err, sla.ErrOutOfRange), errors.Is(err, scalar.ErrOutOfRange), errors.Is(err, errResponseTooLarge):
 		return CodeBadUserInput, clean(err)
 	case errors.As(err, &cerr):

@@ -35,6 +35,7 @@ import (
 	"helpdesk/graph/generated"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/graphiql"
+	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
 )
 
@@ -93,6 +94,10 @@ type Options struct {
 	MaxResponseObjects int
 	// MetricsElsewhere leaves /metrics out: another listener serves Registry.
 	MetricsElsewhere bool
+	// Clock, if set, is the instant of every change a request makes
+	// (ticketing.WithClock); nil is the wall clock. Tests pass a clock
+	// they control.
+	Clock func() time.Time
 }
 
 // New returns the HTTP handler of the API.
@@ -260,6 +265,9 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter, guard *authG
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(retry)))
 			writeError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded; slow down and retry after the Retry-After seconds")
 			return
+		}
+		if o.Clock != nil {
+			ctx = ticketing.WithClock(ctx, o.Clock)
 		}
 		gql.ServeHTTP(w, r.WithContext(ctx))
 	})

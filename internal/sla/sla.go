@@ -1,5 +1,9 @@
-// Package sla holds the SLA policy a ticket runs under and computes its due
-// times on the policy's business calendar.
+// Package sla holds the SLA policy a ticket runs under and its two clocks
+// (first response and resolution, SPEC §4): where they stand (Clocks:
+// started, paused, resumed, re-prioritized) and every deadline that
+// follows from the policy — warning instants and due times — on the
+// policy's business calendar. It is arithmetic only: the instants come
+// from the caller.
 //
 // A ticket keeps a copy of the policy it opened under (Policy, stored as
 // JSON on the ticket), so later edits of the policy apply to new tickets
@@ -151,23 +155,12 @@ type DueTimes struct {
 }
 
 // Due computes the due times of a ticket of priority pr created at created,
-// whose resolution clock has been paused for paused of business time.
+// whose resolution clock has been paused for paused of business time
+// (whole seconds; see Deadlines).
 func (p Policy) Due(pr schematype.Priority, created time.Time, paused time.Duration) (DueTimes, error) {
-	cal, err := p.Calendar()
+	d, err := p.Deadlines(Clocks{Priority: pr, Started: created, PausedSeconds: int(paused / time.Second)})
 	if err != nil {
 		return DueTimes{}, err
 	}
-	t, err := p.Target(pr)
-	if err != nil {
-		return DueTimes{}, err
-	}
-	due := DueTimes{
-		FirstResponse: cal.Add(created, time.Duration(t.FirstResponseSeconds)*time.Second),
-		Resolution:    cal.Add(created, time.Duration(t.ResolutionSeconds)*time.Second+paused),
-	}
-	if y := max(due.FirstResponse.UTC().Year(), due.Resolution.UTC().Year()); y > lastYear {
-		return DueTimes{}, fmt.Errorf("%w: the %s targets from %s fall due in the year %d; give an earlier time",
-			ErrOutOfRange, pr, created.UTC().Format(time.RFC3339), y)
-	}
-	return due, nil
+	return DueTimes{FirstResponse: d.FirstResponse.DueAt, Resolution: d.Resolution.DueAt}, nil
 }

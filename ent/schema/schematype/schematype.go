@@ -1,17 +1,14 @@
 // Package schematype holds the value types the data model stores in its
 // fields and that the workflows and the GraphQL layer share: ticket status
-// and priority with their rules, SLA targets, escalation levels and contact
-// types. It depends on nothing generated, so ent schemas, generated code and
-// workflow code can all import it.
+// and priority, SLA targets, escalation levels and contact types. Their
+// rules live in internal/ticketing. It depends on nothing generated, so
+// ent schemas, generated code and workflow code can all import it.
 package schematype
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 )
 
 // Status is a ticket's place in its lifecycle.
@@ -31,51 +28,6 @@ const (
 func (Status) Values() []string {
 	return []string{"NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"}
 }
-
-// Action is a named move of the lifecycle (SPEC §3): the statuses it
-// starts from, the one it leads to, and whether the caller must say why.
-type Action struct {
-	Name        string
-	From        []Status
-	To          Status
-	NeedsReason bool
-}
-
-// The lifecycle's actions; CanTransition is derived from them.
-var (
-	ActionAccept             = Action{Name: "acceptTicket", From: []Status{StatusNew}, To: StatusAccepted}
-	ActionStartWork          = Action{Name: "startWork", From: []Status{StatusNew, StatusAccepted}, To: StatusInProgress}
-	ActionRequestInformation = Action{Name: "requestInformation", From: []Status{StatusAccepted, StatusInProgress}, To: StatusWaitingOnCustomer, NeedsReason: true}
-	ActionCustomerReply      = Action{Name: "customer reply", From: []Status{StatusWaitingOnCustomer}, To: StatusInProgress}
-	ActionResolve            = Action{Name: "resolveTicket", From: []Status{StatusAccepted, StatusInProgress, StatusWaitingOnCustomer}, To: StatusResolved, NeedsReason: true}
-	ActionClose              = Action{Name: "closeTicket", From: []Status{StatusResolved}, To: StatusClosed}
-	ActionReopen             = Action{Name: "reopenTicket", From: []Status{StatusResolved, StatusClosed}, To: StatusInProgress, NeedsReason: true}
-	// Actions lists them all.
-	Actions = []Action{ActionAccept, ActionStartWork, ActionRequestInformation, ActionCustomerReply, ActionResolve, ActionClose, ActionReopen}
-)
-
-// Allows reports whether the action may start from status s.
-func (a Action) Allows(s Status) bool {
-	for _, f := range a.From {
-		if f == s {
-			return true
-		}
-	}
-	return false
-}
-
-// CanTransition reports whether some action moves a ticket from s to to.
-func (s Status) CanTransition(to Status) bool {
-	for _, a := range Actions {
-		if a.To == to && a.Allows(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// Open reports whether a ticket in this status still has work to do.
-func (s Status) Open() bool { return s != StatusResolved && s != StatusClosed }
 
 // MarshalGQL writes the status as a GraphQL enum value.
 func (s Status) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(s))) }
@@ -160,60 +112,4 @@ type EscalationLevel struct {
 	Name        string   `json:"name"`
 	Emails      []string `json:"emails"`
 	WaitSeconds int      `json:"waitSeconds"`
-}
-
-// ErrInvalidTransition is returned for a status change the lifecycle does
-// not allow; the change is not made.
-var ErrInvalidTransition = errors.New("invalid transition")
-
-// ErrBadInput is wrapped by errors about a request's input that the data
-// model finds invalid (beyond ent's own field validators).
-var ErrBadInput = errors.New("bad input")
-
-// TicketChange is what a ticket's workflow is told of a change: the ticket's
-// state right after it. Seq orders changes; the workflow ignores any change
-// whose Seq is not above the last one it took, so redelivery is harmless.
-type TicketChange struct {
-	Seq                 int        `json:"seq"`
-	TicketID            int        `json:"ticketID"`
-	Number              string     `json:"number"`
-	Kind                string     `json:"kind"` // the event kind that caused it: CREATED, STATUS_CHANGED, …
-	At                  time.Time  `json:"at"`
-	Status              Status     `json:"status"`
-	Priority            Priority   `json:"priority"`
-	AssigneeID          int        `json:"assigneeID,omitempty"`
-	EscalationLevel     int        `json:"escalationLevel"`
-	SLAPaused           bool       `json:"slaPaused"`
-	FirstResponseDueAt  *time.Time `json:"firstResponseDueAt,omitempty"`
-	ResolutionDueAt     *time.Time `json:"resolutionDueAt,omitempty"`
-	FirstRespondedAt    *time.Time `json:"firstRespondedAt,omitempty"`
-	ResolvedAt          *time.Time `json:"resolvedAt,omitempty"`
-	ClosedAt            *time.Time `json:"closedAt,omitempty"`
-	AutoCloseSeconds    int        `json:"autoCloseSeconds"`
-	ReopenWindowSeconds int        `json:"reopenWindowSeconds"`
-}
-
-// Change notes: the reason a caller gives for a change travels with the
-// context to the hooks that record the change.
-type changeNoteKey struct{}
-
-// ChangeNote is the caller's words about a change: a reason, the message
-// of a request for information, or a resolution.
-type ChangeNote struct {
-	// Action is the lifecycle action asked for, if the change is one.
-	Action *Action
-	Reason string
-	// Manual marks an escalation made by hand rather than by a breach.
-	Manual bool
-}
-
-// WithChangeNote returns a context carrying n for the hooks of the change.
-func WithChangeNote(ctx context.Context, n ChangeNote) context.Context {
-	return context.WithValue(ctx, changeNoteKey{}, n)
-}
-
-// ChangeNoteFrom returns the note of ctx, if any.
-func ChangeNoteFrom(ctx context.Context) ChangeNote {
-	n, _ := ctx.Value(changeNoteKey{}).(ChangeNote)
-	return n
 }

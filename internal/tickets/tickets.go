@@ -1,0 +1,48 @@
+// Package tickets is where the product changes a ticket: the one entry
+// point that GraphQL resolvers, e-mail intake and the workflow's
+// activities call (Change), over the data model. The rules are
+// internal/ticketing's; the data model's hooks and privacy rules
+// (ent/schema) apply them to the request Change hands them, inside the
+// caller's transaction, record its events and tell the ticket's workflow
+// through the outbox — whoever the caller: a person, or the product
+// acting on its own (viewer.SystemContext).
+package tickets
+
+import (
+	"context"
+
+	"helpdesk/ent"
+	"helpdesk/internal/sla"
+	"helpdesk/internal/ticketing"
+)
+
+// Change asks for r on the ticket with this ID, as the caller of ctx (its
+// viewer is r's actor) and at the instant of ctx's clock
+// (ticketing.WithClock). c may be a transaction. It returns the ticket as
+// it became, or the error that refused r (nothing changed then).
+func Change(ctx context.Context, c *ent.Client, id int, r ticketing.Request) (*ent.Ticket, error) {
+	return c.Ticket.UpdateOneID(id).Save(ticketing.WithRequest(ctx, r))
+}
+
+// PolicyOf is the SLA policy stored in p, as tickets pin it.
+func PolicyOf(p *ent.SLAPolicy) sla.Policy {
+	return sla.Policy{
+		PolicyID: p.ID, Version: p.Version, Name: p.Name, Timezone: p.Timezone, AlwaysOpen: p.AlwaysOpen,
+		OpeningHours: p.OpeningHours, Holidays: p.Holidays, Targets: p.Targets,
+		WarningPercent: p.WarningPercent, ReminderSeconds: p.ReminderSeconds,
+		AutoCloseSeconds: p.AutoCloseSeconds, ReopenWindowSeconds: p.ReopenWindowSeconds,
+	}
+}
+
+// Of is t as the rules read it.
+func Of(t *ent.Ticket) ticketing.Ticket {
+	return ticketing.Ticket{
+		ID: t.ID, OrganizationID: t.OrganizationID, RequesterID: t.RequesterID,
+		Status: t.Status, Priority: t.Priority, AssigneeID: t.AssigneeID, EscalationLevel: t.EscalationLevel,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		FirstRespondedAt: t.FirstRespondedAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
+		SLAPaused: t.SLAPaused, PausedAt: t.PausedAt, PausedSeconds: t.PausedSeconds,
+		FirstResponseDueAt: t.FirstResponseDueAt, ResolutionDueAt: t.ResolutionDueAt,
+		FirstResponseBreached: t.FirstResponseBreached, ResolutionBreached: t.ResolutionBreached,
+	}
+}
