@@ -206,6 +206,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			slapolicy.FieldAlwaysOpen:          {Type: field.TypeBool, Column: slapolicy.FieldAlwaysOpen},
 			slapolicy.FieldOpeningHours:        {Type: field.TypeJSON, Column: slapolicy.FieldOpeningHours},
 			slapolicy.FieldHolidays:            {Type: field.TypeJSON, Column: slapolicy.FieldHolidays},
+			slapolicy.FieldHolidayCountry:      {Type: field.TypeString, Column: slapolicy.FieldHolidayCountry},
+			slapolicy.FieldPauseOnThirdParty:   {Type: field.TypeBool, Column: slapolicy.FieldPauseOnThirdParty},
 			slapolicy.FieldTargets:             {Type: field.TypeJSON, Column: slapolicy.FieldTargets},
 			slapolicy.FieldWarningPercent:      {Type: field.TypeInt, Column: slapolicy.FieldWarningPercent},
 			slapolicy.FieldReminderSeconds:     {Type: field.TypeInt, Column: slapolicy.FieldReminderSeconds},
@@ -1696,6 +1698,16 @@ func (f *SLAPolicyFilter) WhereOpeningHours(p entql.BytesP) {
 // WhereHolidays applies the entql json.RawMessage predicate on the holidays field.
 func (f *SLAPolicyFilter) WhereHolidays(p entql.BytesP) {
 	f.Where(p.Field(slapolicy.FieldHolidays))
+}
+
+// WhereHolidayCountry applies the entql string predicate on the holiday_country field.
+func (f *SLAPolicyFilter) WhereHolidayCountry(p entql.StringP) {
+	f.Where(p.Field(slapolicy.FieldHolidayCountry))
+}
+
+// WherePauseOnThirdParty applies the entql bool predicate on the pause_on_third_party field.
+func (f *SLAPolicyFilter) WherePauseOnThirdParty(p entql.BoolP) {
+	f.Where(p.Field(slapolicy.FieldPauseOnThirdParty))
 }
 
 // WhereTargets applies the entql json.RawMessage predicate on the targets field.

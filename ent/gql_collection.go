@@ -972,6 +972,16 @@ func (_q *SLAPolicyQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, slapolicy.FieldHolidays)
 				fieldSeen[slapolicy.FieldHolidays] = struct{}{}
 			}
+		case "holidayCountry":
+			if _, ok := fieldSeen[slapolicy.FieldHolidayCountry]; !ok {
+				selectedFields = append(selectedFields, slapolicy.FieldHolidayCountry)
+				fieldSeen[slapolicy.FieldHolidayCountry] = struct{}{}
+			}
+		case "pauseOnThirdParty":
+			if _, ok := fieldSeen[slapolicy.FieldPauseOnThirdParty]; !ok {
+				selectedFields = append(selectedFields, slapolicy.FieldPauseOnThirdParty)
+				fieldSeen[slapolicy.FieldPauseOnThirdParty] = struct{}{}
+			}
 		case "targets":
 			if _, ok := fieldSeen[slapolicy.FieldTargets]; !ok {
 				selectedFields = append(selectedFields, slapolicy.FieldTargets)

@@ -2369,6 +2369,27 @@ type SLAPolicyWhereInput struct {
 	AlwaysOpen    *bool `json:"alwaysOpen,omitempty"`
 	AlwaysOpenNEQ *bool `json:"alwaysOpenNEQ,omitempty"`
 
+	// "holiday_country" field predicates.
+	HolidayCountry             *string  `json:"holidayCountry,omitempty"`
+	HolidayCountryNEQ          *string  `json:"holidayCountryNEQ,omitempty"`
+	HolidayCountryIn           []string `json:"holidayCountryIn,omitempty"`
+	HolidayCountryNotIn        []string `json:"holidayCountryNotIn,omitempty"`
+	HolidayCountryGT           *string  `json:"holidayCountryGT,omitempty"`
+	HolidayCountryGTE          *string  `json:"holidayCountryGTE,omitempty"`
+	HolidayCountryLT           *string  `json:"holidayCountryLT,omitempty"`
+	HolidayCountryLTE          *string  `json:"holidayCountryLTE,omitempty"`
+	HolidayCountryContains     *string  `json:"holidayCountryContains,omitempty"`
+	HolidayCountryHasPrefix    *string  `json:"holidayCountryHasPrefix,omitempty"`
+	HolidayCountryHasSuffix    *string  `json:"holidayCountryHasSuffix,omitempty"`
+	HolidayCountryIsNil        bool     `json:"holidayCountryIsNil,omitempty"`
+	HolidayCountryNotNil       bool     `json:"holidayCountryNotNil,omitempty"`
+	HolidayCountryEqualFold    *string  `json:"holidayCountryEqualFold,omitempty"`
+	HolidayCountryContainsFold *string  `json:"holidayCountryContainsFold,omitempty"`
+
+	// "pause_on_third_party" field predicates.
+	PauseOnThirdParty    *bool `json:"pauseOnThirdParty,omitempty"`
+	PauseOnThirdPartyNEQ *bool `json:"pauseOnThirdPartyNEQ,omitempty"`
+
 	// "warning_percent" field predicates.
 	WarningPercent      *int  `json:"warningPercent,omitempty"`
 	WarningPercentNEQ   *int  `json:"warningPercentNEQ,omitempty"`
@@ -2650,6 +2671,57 @@ func (i *SLAPolicyWhereInput) P() (predicate.SLAPolicy, error) {
 	}
 	if i.AlwaysOpenNEQ != nil {
 		predicates = append(predicates, slapolicy.AlwaysOpenNEQ(*i.AlwaysOpenNEQ))
+	}
+	if i.HolidayCountry != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryEQ(*i.HolidayCountry))
+	}
+	if i.HolidayCountryNEQ != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryNEQ(*i.HolidayCountryNEQ))
+	}
+	if len(i.HolidayCountryIn) > 0 {
+		predicates = append(predicates, slapolicy.HolidayCountryIn(i.HolidayCountryIn...))
+	}
+	if len(i.HolidayCountryNotIn) > 0 {
+		predicates = append(predicates, slapolicy.HolidayCountryNotIn(i.HolidayCountryNotIn...))
+	}
+	if i.HolidayCountryGT != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryGT(*i.HolidayCountryGT))
+	}
+	if i.HolidayCountryGTE != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryGTE(*i.HolidayCountryGTE))
+	}
+	if i.HolidayCountryLT != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryLT(*i.HolidayCountryLT))
+	}
+	if i.HolidayCountryLTE != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryLTE(*i.HolidayCountryLTE))
+	}
+	if i.HolidayCountryContains != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryContains(*i.HolidayCountryContains))
+	}
+	if i.HolidayCountryHasPrefix != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryHasPrefix(*i.HolidayCountryHasPrefix))
+	}
+	if i.HolidayCountryHasSuffix != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryHasSuffix(*i.HolidayCountryHasSuffix))
+	}
+	if i.HolidayCountryIsNil {
+		predicates = append(predicates, slapolicy.HolidayCountryIsNil())
+	}
+	if i.HolidayCountryNotNil {
+		predicates = append(predicates, slapolicy.HolidayCountryNotNil())
+	}
+	if i.HolidayCountryEqualFold != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryEqualFold(*i.HolidayCountryEqualFold))
+	}
+	if i.HolidayCountryContainsFold != nil {
+		predicates = append(predicates, slapolicy.HolidayCountryContainsFold(*i.HolidayCountryContainsFold))
+	}
+	if i.PauseOnThirdParty != nil {
+		predicates = append(predicates, slapolicy.PauseOnThirdPartyEQ(*i.PauseOnThirdParty))
+	}
+	if i.PauseOnThirdPartyNEQ != nil {
+		predicates = append(predicates, slapolicy.PauseOnThirdPartyNEQ(*i.PauseOnThirdPartyNEQ))
 	}
 	if i.WarningPercent != nil {
 		predicates = append(predicates, slapolicy.WarningPercentEQ(*i.WarningPercent))

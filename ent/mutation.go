@@ -7139,6 +7139,8 @@ type SLAPolicyMutation struct {
 	appendopening_hours      []bizhours.OpeningHours
 	holidays                 *[]string
 	appendholidays           []string
+	holiday_country          *string
+	pause_on_third_party     *bool
 	targets                  *[]schematype.SLATarget
 	appendtargets            []schematype.SLATarget
 	warning_percent          *int
@@ -7539,6 +7541,91 @@ func (m *SLAPolicyMutation) AppendedHolidays() ([]string, bool) {
 func (m *SLAPolicyMutation) ResetHolidays() {
 	m.holidays = nil
 	m.appendholidays = nil
+}
+
+// SetHolidayCountry sets the "holiday_country" field.
+func (m *SLAPolicyMutation) SetHolidayCountry(s string) {
+	m.holiday_country = &s
+}
+
+// HolidayCountry returns the value of the "holiday_country" field in the mutation.
+func (m *SLAPolicyMutation) HolidayCountry() (r string, exists bool) {
+	v := m.holiday_country
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHolidayCountry returns the old "holiday_country" field's value of the SLAPolicy entity.
+// If the SLAPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAPolicyMutation) OldHolidayCountry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHolidayCountry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHolidayCountry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHolidayCountry: %w", err)
+	}
+	return oldValue.HolidayCountry, nil
+}
+
+// ClearHolidayCountry clears the value of the "holiday_country" field.
+func (m *SLAPolicyMutation) ClearHolidayCountry() {
+	m.holiday_country = nil
+	m.clearedFields[slapolicy.FieldHolidayCountry] = struct{}{}
+}
+
+// HolidayCountryCleared returns if the "holiday_country" field was cleared in this mutation.
+func (m *SLAPolicyMutation) HolidayCountryCleared() bool {
+	_, ok := m.clearedFields[slapolicy.FieldHolidayCountry]
+	return ok
+}
+
+// ResetHolidayCountry resets all changes to the "holiday_country" field.
+func (m *SLAPolicyMutation) ResetHolidayCountry() {
+	m.holiday_country = nil
+	delete(m.clearedFields, slapolicy.FieldHolidayCountry)
+}
+
+// SetPauseOnThirdParty sets the "pause_on_third_party" field.
+func (m *SLAPolicyMutation) SetPauseOnThirdParty(b bool) {
+	m.pause_on_third_party = &b
+}
+
+// PauseOnThirdParty returns the value of the "pause_on_third_party" field in the mutation.
+func (m *SLAPolicyMutation) PauseOnThirdParty() (r bool, exists bool) {
+	v := m.pause_on_third_party
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPauseOnThirdParty returns the old "pause_on_third_party" field's value of the SLAPolicy entity.
+// If the SLAPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAPolicyMutation) OldPauseOnThirdParty(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPauseOnThirdParty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPauseOnThirdParty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPauseOnThirdParty: %w", err)
+	}
+	return oldValue.PauseOnThirdParty, nil
+}
+
+// ResetPauseOnThirdParty resets all changes to the "pause_on_third_party" field.
+func (m *SLAPolicyMutation) ResetPauseOnThirdParty() {
+	m.pause_on_third_party = nil
 }
 
 // SetTargets sets the "targets" field.
@@ -7996,7 +8083,7 @@ func (m *SLAPolicyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SLAPolicyMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, slapolicy.FieldCreatedAt)
 	}
@@ -8017,6 +8104,12 @@ func (m *SLAPolicyMutation) Fields() []string {
 	}
 	if m.holidays != nil {
 		fields = append(fields, slapolicy.FieldHolidays)
+	}
+	if m.holiday_country != nil {
+		fields = append(fields, slapolicy.FieldHolidayCountry)
+	}
+	if m.pause_on_third_party != nil {
+		fields = append(fields, slapolicy.FieldPauseOnThirdParty)
 	}
 	if m.targets != nil {
 		fields = append(fields, slapolicy.FieldTargets)
@@ -8061,6 +8154,10 @@ func (m *SLAPolicyMutation) Field(name string) (ent.Value, bool) {
 		return m.OpeningHours()
 	case slapolicy.FieldHolidays:
 		return m.Holidays()
+	case slapolicy.FieldHolidayCountry:
+		return m.HolidayCountry()
+	case slapolicy.FieldPauseOnThirdParty:
+		return m.PauseOnThirdParty()
 	case slapolicy.FieldTargets:
 		return m.Targets()
 	case slapolicy.FieldWarningPercent:
@@ -8098,6 +8195,10 @@ func (m *SLAPolicyMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldOpeningHours(ctx)
 	case slapolicy.FieldHolidays:
 		return m.OldHolidays(ctx)
+	case slapolicy.FieldHolidayCountry:
+		return m.OldHolidayCountry(ctx)
+	case slapolicy.FieldPauseOnThirdParty:
+		return m.OldPauseOnThirdParty(ctx)
 	case slapolicy.FieldTargets:
 		return m.OldTargets(ctx)
 	case slapolicy.FieldWarningPercent:
@@ -8169,6 +8270,20 @@ func (m *SLAPolicyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetHolidays(v)
+		return nil
+	case slapolicy.FieldHolidayCountry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHolidayCountry(v)
+		return nil
+	case slapolicy.FieldPauseOnThirdParty:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPauseOnThirdParty(v)
 		return nil
 	case slapolicy.FieldTargets:
 		v, ok := value.([]schematype.SLATarget)
@@ -8311,7 +8426,11 @@ func (m *SLAPolicyMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *SLAPolicyMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(slapolicy.FieldHolidayCountry) {
+		fields = append(fields, slapolicy.FieldHolidayCountry)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -8324,6 +8443,11 @@ func (m *SLAPolicyMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *SLAPolicyMutation) ClearField(name string) error {
+	switch name {
+	case slapolicy.FieldHolidayCountry:
+		m.ClearHolidayCountry()
+		return nil
+	}
 	return fmt.Errorf("unknown SLAPolicy nullable field %s", name)
 }
 
@@ -8351,6 +8475,12 @@ func (m *SLAPolicyMutation) ResetField(name string) error {
 		return nil
 	case slapolicy.FieldHolidays:
 		m.ResetHolidays()
+		return nil
+	case slapolicy.FieldHolidayCountry:
+		m.ResetHolidayCountry()
+		return nil
+	case slapolicy.FieldPauseOnThirdParty:
+		m.ResetPauseOnThirdParty()
 		return nil
 	case slapolicy.FieldTargets:
 		m.ResetTargets()

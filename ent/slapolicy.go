@@ -34,6 +34,10 @@ type SLAPolicy struct {
 	OpeningHours []bizhours.OpeningHours `json:"opening_hours,omitempty"`
 	// Holidays holds the value of the "holidays" field.
 	Holidays []string `json:"holidays,omitempty"`
+	// ISO 3166-1 alpha-2: that country's public holidays are closed too; empty for none
+	HolidayCountry string `json:"holiday_country,omitempty"`
+	// WAITING_ON_THIRD_PARTY pauses the resolution clock
+	PauseOnThirdParty bool `json:"pause_on_third_party,omitempty"`
 	// Targets holds the value of the "targets" field.
 	Targets []schematype.SLATarget `json:"targets,omitempty"`
 	// WarningPercent holds the value of the "warning_percent" field.
@@ -81,11 +85,11 @@ func (*SLAPolicy) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case slapolicy.FieldOpeningHours, slapolicy.FieldHolidays, slapolicy.FieldTargets:
 			values[i] = new([]byte)
-		case slapolicy.FieldAlwaysOpen, slapolicy.FieldIsDefault:
+		case slapolicy.FieldAlwaysOpen, slapolicy.FieldPauseOnThirdParty, slapolicy.FieldIsDefault:
 			values[i] = new(sql.NullBool)
 		case slapolicy.FieldID, slapolicy.FieldWarningPercent, slapolicy.FieldReminderSeconds, slapolicy.FieldAutoCloseSeconds, slapolicy.FieldReopenWindowSeconds, slapolicy.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case slapolicy.FieldName, slapolicy.FieldTimezone:
+		case slapolicy.FieldName, slapolicy.FieldTimezone, slapolicy.FieldHolidayCountry:
 			values[i] = new(sql.NullString)
 		case slapolicy.FieldCreatedAt, slapolicy.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -155,6 +159,18 @@ func (_m *SLAPolicy) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Holidays); err != nil {
 					return fmt.Errorf("unmarshal field holidays: %w", err)
 				}
+			}
+		case slapolicy.FieldHolidayCountry:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field holiday_country", values[i])
+			} else if value.Valid {
+				_m.HolidayCountry = value.String
+			}
+		case slapolicy.FieldPauseOnThirdParty:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field pause_on_third_party", values[i])
+			} else if value.Valid {
+				_m.PauseOnThirdParty = value.Bool
 			}
 		case slapolicy.FieldTargets:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -261,6 +277,12 @@ func (_m *SLAPolicy) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("holidays=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Holidays))
+	builder.WriteString(", ")
+	builder.WriteString("holiday_country=")
+	builder.WriteString(_m.HolidayCountry)
+	builder.WriteString(", ")
+	builder.WriteString("pause_on_third_party=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PauseOnThirdParty))
 	builder.WriteString(", ")
 	builder.WriteString("targets=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Targets))

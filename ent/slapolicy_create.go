@@ -91,6 +91,34 @@ func (_c *SLAPolicyCreate) SetHolidays(v []string) *SLAPolicyCreate {
 	return _c
 }
 
+// SetHolidayCountry sets the "holiday_country" field.
+func (_c *SLAPolicyCreate) SetHolidayCountry(v string) *SLAPolicyCreate {
+	_c.mutation.SetHolidayCountry(v)
+	return _c
+}
+
+// SetNillableHolidayCountry sets the "holiday_country" field if the given value is not nil.
+func (_c *SLAPolicyCreate) SetNillableHolidayCountry(v *string) *SLAPolicyCreate {
+	if v != nil {
+		_c.SetHolidayCountry(*v)
+	}
+	return _c
+}
+
+// SetPauseOnThirdParty sets the "pause_on_third_party" field.
+func (_c *SLAPolicyCreate) SetPauseOnThirdParty(v bool) *SLAPolicyCreate {
+	_c.mutation.SetPauseOnThirdParty(v)
+	return _c
+}
+
+// SetNillablePauseOnThirdParty sets the "pause_on_third_party" field if the given value is not nil.
+func (_c *SLAPolicyCreate) SetNillablePauseOnThirdParty(v *bool) *SLAPolicyCreate {
+	if v != nil {
+		_c.SetPauseOnThirdParty(*v)
+	}
+	return _c
+}
+
 // SetTargets sets the "targets" field.
 func (_c *SLAPolicyCreate) SetTargets(v []schematype.SLATarget) *SLAPolicyCreate {
 	_c.mutation.SetTargets(v)
@@ -259,6 +287,10 @@ func (_c *SLAPolicyCreate) defaults() error {
 		v := slapolicy.DefaultHolidays
 		_c.mutation.SetHolidays(v)
 	}
+	if _, ok := _c.mutation.PauseOnThirdParty(); !ok {
+		v := slapolicy.DefaultPauseOnThirdParty
+		_c.mutation.SetPauseOnThirdParty(v)
+	}
 	if _, ok := _c.mutation.WarningPercent(); !ok {
 		v := slapolicy.DefaultWarningPercent
 		_c.mutation.SetWarningPercent(v)
@@ -318,6 +350,14 @@ func (_c *SLAPolicyCreate) check() error {
 	}
 	if _, ok := _c.mutation.Holidays(); !ok {
 		return &ValidationError{Name: "holidays", err: errors.New(`ent: missing required field "SLAPolicy.holidays"`)}
+	}
+	if v, ok := _c.mutation.HolidayCountry(); ok {
+		if err := slapolicy.HolidayCountryValidator(v); err != nil {
+			return &ValidationError{Name: "holiday_country", err: fmt.Errorf(`ent: validator failed for field "SLAPolicy.holiday_country": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PauseOnThirdParty(); !ok {
+		return &ValidationError{Name: "pause_on_third_party", err: errors.New(`ent: missing required field "SLAPolicy.pause_on_third_party"`)}
 	}
 	if _, ok := _c.mutation.Targets(); !ok {
 		return &ValidationError{Name: "targets", err: errors.New(`ent: missing required field "SLAPolicy.targets"`)}
@@ -414,6 +454,14 @@ func (_c *SLAPolicyCreate) createSpec() (*SLAPolicy, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Holidays(); ok {
 		_spec.SetField(slapolicy.FieldHolidays, field.TypeJSON, value)
 		_node.Holidays = value
+	}
+	if value, ok := _c.mutation.HolidayCountry(); ok {
+		_spec.SetField(slapolicy.FieldHolidayCountry, field.TypeString, value)
+		_node.HolidayCountry = value
+	}
+	if value, ok := _c.mutation.PauseOnThirdParty(); ok {
+		_spec.SetField(slapolicy.FieldPauseOnThirdParty, field.TypeBool, value)
+		_node.PauseOnThirdParty = value
 	}
 	if value, ok := _c.mutation.Targets(); ok {
 		_spec.SetField(slapolicy.FieldTargets, field.TypeJSON, value)
@@ -580,6 +628,36 @@ func (u *SLAPolicyUpsert) SetHolidays(v []string) *SLAPolicyUpsert {
 // UpdateHolidays sets the "holidays" field to the value that was provided on create.
 func (u *SLAPolicyUpsert) UpdateHolidays() *SLAPolicyUpsert {
 	u.SetExcluded(slapolicy.FieldHolidays)
+	return u
+}
+
+// SetHolidayCountry sets the "holiday_country" field.
+func (u *SLAPolicyUpsert) SetHolidayCountry(v string) *SLAPolicyUpsert {
+	u.Set(slapolicy.FieldHolidayCountry, v)
+	return u
+}
+
+// UpdateHolidayCountry sets the "holiday_country" field to the value that was provided on create.
+func (u *SLAPolicyUpsert) UpdateHolidayCountry() *SLAPolicyUpsert {
+	u.SetExcluded(slapolicy.FieldHolidayCountry)
+	return u
+}
+
+// ClearHolidayCountry clears the value of the "holiday_country" field.
+func (u *SLAPolicyUpsert) ClearHolidayCountry() *SLAPolicyUpsert {
+	u.SetNull(slapolicy.FieldHolidayCountry)
+	return u
+}
+
+// SetPauseOnThirdParty sets the "pause_on_third_party" field.
+func (u *SLAPolicyUpsert) SetPauseOnThirdParty(v bool) *SLAPolicyUpsert {
+	u.Set(slapolicy.FieldPauseOnThirdParty, v)
+	return u
+}
+
+// UpdatePauseOnThirdParty sets the "pause_on_third_party" field to the value that was provided on create.
+func (u *SLAPolicyUpsert) UpdatePauseOnThirdParty() *SLAPolicyUpsert {
+	u.SetExcluded(slapolicy.FieldPauseOnThirdParty)
 	return u
 }
 
@@ -823,6 +901,41 @@ func (u *SLAPolicyUpsertOne) SetHolidays(v []string) *SLAPolicyUpsertOne {
 func (u *SLAPolicyUpsertOne) UpdateHolidays() *SLAPolicyUpsertOne {
 	return u.Update(func(s *SLAPolicyUpsert) {
 		s.UpdateHolidays()
+	})
+}
+
+// SetHolidayCountry sets the "holiday_country" field.
+func (u *SLAPolicyUpsertOne) SetHolidayCountry(v string) *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetHolidayCountry(v)
+	})
+}
+
+// UpdateHolidayCountry sets the "holiday_country" field to the value that was provided on create.
+func (u *SLAPolicyUpsertOne) UpdateHolidayCountry() *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdateHolidayCountry()
+	})
+}
+
+// ClearHolidayCountry clears the value of the "holiday_country" field.
+func (u *SLAPolicyUpsertOne) ClearHolidayCountry() *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.ClearHolidayCountry()
+	})
+}
+
+// SetPauseOnThirdParty sets the "pause_on_third_party" field.
+func (u *SLAPolicyUpsertOne) SetPauseOnThirdParty(v bool) *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetPauseOnThirdParty(v)
+	})
+}
+
+// UpdatePauseOnThirdParty sets the "pause_on_third_party" field to the value that was provided on create.
+func (u *SLAPolicyUpsertOne) UpdatePauseOnThirdParty() *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdatePauseOnThirdParty()
 	})
 }
 
@@ -1251,6 +1364,41 @@ func (u *SLAPolicyUpsertBulk) SetHolidays(v []string) *SLAPolicyUpsertBulk {
 func (u *SLAPolicyUpsertBulk) UpdateHolidays() *SLAPolicyUpsertBulk {
 	return u.Update(func(s *SLAPolicyUpsert) {
 		s.UpdateHolidays()
+	})
+}
+
+// SetHolidayCountry sets the "holiday_country" field.
+func (u *SLAPolicyUpsertBulk) SetHolidayCountry(v string) *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetHolidayCountry(v)
+	})
+}
+
+// UpdateHolidayCountry sets the "holiday_country" field to the value that was provided on create.
+func (u *SLAPolicyUpsertBulk) UpdateHolidayCountry() *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdateHolidayCountry()
+	})
+}
+
+// ClearHolidayCountry clears the value of the "holiday_country" field.
+func (u *SLAPolicyUpsertBulk) ClearHolidayCountry() *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.ClearHolidayCountry()
+	})
+}
+
+// SetPauseOnThirdParty sets the "pause_on_third_party" field.
+func (u *SLAPolicyUpsertBulk) SetPauseOnThirdParty(v bool) *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetPauseOnThirdParty(v)
+	})
+}
+
+// UpdatePauseOnThirdParty sets the "pause_on_third_party" field to the value that was provided on create.
+func (u *SLAPolicyUpsertBulk) UpdatePauseOnThirdParty() *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdatePauseOnThirdParty()
 	})
 }
 

@@ -104,6 +104,40 @@ func (_u *SLAPolicyUpdate) AppendHolidays(v []string) *SLAPolicyUpdate {
 	return _u
 }
 
+// SetHolidayCountry sets the "holiday_country" field.
+func (_u *SLAPolicyUpdate) SetHolidayCountry(v string) *SLAPolicyUpdate {
+	_u.mutation.SetHolidayCountry(v)
+	return _u
+}
+
+// SetNillableHolidayCountry sets the "holiday_country" field if the given value is not nil.
+func (_u *SLAPolicyUpdate) SetNillableHolidayCountry(v *string) *SLAPolicyUpdate {
+	if v != nil {
+		_u.SetHolidayCountry(*v)
+	}
+	return _u
+}
+
+// ClearHolidayCountry clears the value of the "holiday_country" field.
+func (_u *SLAPolicyUpdate) ClearHolidayCountry() *SLAPolicyUpdate {
+	_u.mutation.ClearHolidayCountry()
+	return _u
+}
+
+// SetPauseOnThirdParty sets the "pause_on_third_party" field.
+func (_u *SLAPolicyUpdate) SetPauseOnThirdParty(v bool) *SLAPolicyUpdate {
+	_u.mutation.SetPauseOnThirdParty(v)
+	return _u
+}
+
+// SetNillablePauseOnThirdParty sets the "pause_on_third_party" field if the given value is not nil.
+func (_u *SLAPolicyUpdate) SetNillablePauseOnThirdParty(v *bool) *SLAPolicyUpdate {
+	if v != nil {
+		_u.SetPauseOnThirdParty(*v)
+	}
+	return _u
+}
+
 // SetTargets sets the "targets" field.
 func (_u *SLAPolicyUpdate) SetTargets(v []schematype.SLATarget) *SLAPolicyUpdate {
 	_u.mutation.SetTargets(v)
@@ -330,6 +364,11 @@ func (_u *SLAPolicyUpdate) check() error {
 			return &ValidationError{Name: "timezone", err: fmt.Errorf(`ent: validator failed for field "SLAPolicy.timezone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.HolidayCountry(); ok {
+		if err := slapolicy.HolidayCountryValidator(v); err != nil {
+			return &ValidationError{Name: "holiday_country", err: fmt.Errorf(`ent: validator failed for field "SLAPolicy.holiday_country": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.WarningPercent(); ok {
 		if err := slapolicy.WarningPercentValidator(v); err != nil {
 			return &ValidationError{Name: "warning_percent", err: fmt.Errorf(`ent: validator failed for field "SLAPolicy.warning_percent": %w`, err)}
@@ -392,6 +431,15 @@ func (_u *SLAPolicyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, slapolicy.FieldHolidays, value)
 		})
+	}
+	if value, ok := _u.mutation.HolidayCountry(); ok {
+		_spec.SetField(slapolicy.FieldHolidayCountry, field.TypeString, value)
+	}
+	if _u.mutation.HolidayCountryCleared() {
+		_spec.ClearField(slapolicy.FieldHolidayCountry, field.TypeString)
+	}
+	if value, ok := _u.mutation.PauseOnThirdParty(); ok {
+		_spec.SetField(slapolicy.FieldPauseOnThirdParty, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Targets(); ok {
 		_spec.SetField(slapolicy.FieldTargets, field.TypeJSON, value)
@@ -568,6 +616,40 @@ func (_u *SLAPolicyUpdateOne) SetHolidays(v []string) *SLAPolicyUpdateOne {
 // AppendHolidays appends value to the "holidays" field.
 func (_u *SLAPolicyUpdateOne) AppendHolidays(v []string) *SLAPolicyUpdateOne {
 	_u.mutation.AppendHolidays(v)
+	return _u
+}
+
+// SetHolidayCountry sets the "holiday_country" field.
+func (_u *SLAPolicyUpdateOne) SetHolidayCountry(v string) *SLAPolicyUpdateOne {
+	_u.mutation.SetHolidayCountry(v)
+	return _u
+}
+
+// SetNillableHolidayCountry sets the "holiday_country" field if the given value is not nil.
+func (_u *SLAPolicyUpdateOne) SetNillableHolidayCountry(v *string) *SLAPolicyUpdateOne {
+	if v != nil {
+		_u.SetHolidayCountry(*v)
+	}
+	return _u
+}
+
+// ClearHolidayCountry clears the value of the "holiday_country" field.
+func (_u *SLAPolicyUpdateOne) ClearHolidayCountry() *SLAPolicyUpdateOne {
+	_u.mutation.ClearHolidayCountry()
+	return _u
+}
+
+// SetPauseOnThirdParty sets the "pause_on_third_party" field.
+func (_u *SLAPolicyUpdateOne) SetPauseOnThirdParty(v bool) *SLAPolicyUpdateOne {
+	_u.mutation.SetPauseOnThirdParty(v)
+	return _u
+}
+
+// SetNillablePauseOnThirdParty sets the "pause_on_third_party" field if the given value is not nil.
+func (_u *SLAPolicyUpdateOne) SetNillablePauseOnThirdParty(v *bool) *SLAPolicyUpdateOne {
+	if v != nil {
+		_u.SetPauseOnThirdParty(*v)
+	}
 	return _u
 }
 
@@ -810,6 +892,11 @@ func (_u *SLAPolicyUpdateOne) check() error {
 			return &ValidationError{Name: "timezone", err: fmt.Errorf(`ent: validator failed for field "SLAPolicy.timezone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.HolidayCountry(); ok {
+		if err := slapolicy.HolidayCountryValidator(v); err != nil {
+			return &ValidationError{Name: "holiday_country", err: fmt.Errorf(`ent: validator failed for field "SLAPolicy.holiday_country": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.WarningPercent(); ok {
 		if err := slapolicy.WarningPercentValidator(v); err != nil {
 			return &ValidationError{Name: "warning_percent", err: fmt.Errorf(`ent: validator failed for field "SLAPolicy.warning_percent": %w`, err)}
@@ -889,6 +976,15 @@ func (_u *SLAPolicyUpdateOne) sqlSave(ctx context.Context) (_node *SLAPolicy, er
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, slapolicy.FieldHolidays, value)
 		})
+	}
+	if value, ok := _u.mutation.HolidayCountry(); ok {
+		_spec.SetField(slapolicy.FieldHolidayCountry, field.TypeString, value)
+	}
+	if _u.mutation.HolidayCountryCleared() {
+		_spec.ClearField(slapolicy.FieldHolidayCountry, field.TypeString)
+	}
+	if value, ok := _u.mutation.PauseOnThirdParty(); ok {
+		_spec.SetField(slapolicy.FieldPauseOnThirdParty, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Targets(); ok {
 		_spec.SetField(slapolicy.FieldTargets, field.TypeJSON, value)

@@ -40,6 +40,8 @@ func policyFields[M interface {
 	SetAlwaysOpen(bool) M
 	SetOpeningHours([]bizhours.OpeningHours) M
 	SetHolidays([]string) M
+	SetHolidayCountry(string) M
+	SetPauseOnThirdParty(bool) M
 	SetTargets([]schematype.SLATarget) M
 	SetWarningPercent(int) M
 	SetReminderSeconds(int) M
@@ -56,11 +58,19 @@ func policyFields[M interface {
 	}
 	m.SetName(in.Name).SetTimezone(in.Timezone).SetAlwaysOpen(in.AlwaysOpen != nil && *in.AlwaysOpen).
 		SetOpeningHours(hours).SetHolidays(holidays).SetTargets(values(in.Targets)).
+		SetHolidayCountry(orEmpty(in.HolidayCountry)).SetPauseOnThirdParty(in.PauseOnThirdParty == nil || *in.PauseOnThirdParty).
 		SetWarningPercent(orDefault(in.WarningPercent, sla.DefaultWarningPercent)).
 		SetReminderSeconds(orDefault(in.ReminderSeconds, sla.DefaultReminderSeconds)).
 		SetAutoCloseSeconds(orDefault(in.AutoCloseSeconds, sla.DefaultAutoCloseSeconds)).
 		SetReopenWindowSeconds(orDefault(in.ReopenWindowSeconds, sla.DefaultReopenWindowSeconds))
 	return m
+}
+
+func orEmpty(p *string) string {
+	if p != nil {
+		return *p
+	}
+	return ""
 }
 
 func orDefault(p *int, d int) int {

@@ -280,6 +280,8 @@ var (
 		{Name: "always_open", Type: field.TypeBool, Default: false},
 		{Name: "opening_hours", Type: field.TypeJSON},
 		{Name: "holidays", Type: field.TypeJSON},
+		{Name: "holiday_country", Type: field.TypeString, Nullable: true, Size: 2},
+		{Name: "pause_on_third_party", Type: field.TypeBool, Default: true},
 		{Name: "targets", Type: field.TypeJSON},
 		{Name: "warning_percent", Type: field.TypeInt, Default: 75},
 		{Name: "reminder_seconds", Type: field.TypeInt, Default: 172800},

@@ -521,36 +521,44 @@ func init() {
 	slapolicyDescHolidays := slapolicyFields[4].Descriptor()
 	// slapolicy.DefaultHolidays holds the default value on creation for the holidays field.
 	slapolicy.DefaultHolidays = slapolicyDescHolidays.Default.([]string)
+	// slapolicyDescHolidayCountry is the schema descriptor for holiday_country field.
+	slapolicyDescHolidayCountry := slapolicyFields[5].Descriptor()
+	// slapolicy.HolidayCountryValidator is a validator for the "holiday_country" field. It is called by the builders before save.
+	slapolicy.HolidayCountryValidator = slapolicyDescHolidayCountry.Validators[0].(func(string) error)
+	// slapolicyDescPauseOnThirdParty is the schema descriptor for pause_on_third_party field.
+	slapolicyDescPauseOnThirdParty := slapolicyFields[6].Descriptor()
+	// slapolicy.DefaultPauseOnThirdParty holds the default value on creation for the pause_on_third_party field.
+	slapolicy.DefaultPauseOnThirdParty = slapolicyDescPauseOnThirdParty.Default.(bool)
 	// slapolicyDescWarningPercent is the schema descriptor for warning_percent field.
-	slapolicyDescWarningPercent := slapolicyFields[6].Descriptor()
+	slapolicyDescWarningPercent := slapolicyFields[8].Descriptor()
 	// slapolicy.DefaultWarningPercent holds the default value on creation for the warning_percent field.
 	slapolicy.DefaultWarningPercent = slapolicyDescWarningPercent.Default.(int)
 	// slapolicy.WarningPercentValidator is a validator for the "warning_percent" field. It is called by the builders before save.
 	slapolicy.WarningPercentValidator = slapolicyDescWarningPercent.Validators[0].(func(int) error)
 	// slapolicyDescReminderSeconds is the schema descriptor for reminder_seconds field.
-	slapolicyDescReminderSeconds := slapolicyFields[7].Descriptor()
+	slapolicyDescReminderSeconds := slapolicyFields[9].Descriptor()
 	// slapolicy.DefaultReminderSeconds holds the default value on creation for the reminder_seconds field.
 	slapolicy.DefaultReminderSeconds = slapolicyDescReminderSeconds.Default.(int)
 	// slapolicy.ReminderSecondsValidator is a validator for the "reminder_seconds" field. It is called by the builders before save.
 	slapolicy.ReminderSecondsValidator = slapolicyDescReminderSeconds.Validators[0].(func(int) error)
 	// slapolicyDescAutoCloseSeconds is the schema descriptor for auto_close_seconds field.
-	slapolicyDescAutoCloseSeconds := slapolicyFields[8].Descriptor()
+	slapolicyDescAutoCloseSeconds := slapolicyFields[10].Descriptor()
 	// slapolicy.DefaultAutoCloseSeconds holds the default value on creation for the auto_close_seconds field.
 	slapolicy.DefaultAutoCloseSeconds = slapolicyDescAutoCloseSeconds.Default.(int)
 	// slapolicy.AutoCloseSecondsValidator is a validator for the "auto_close_seconds" field. It is called by the builders before save.
 	slapolicy.AutoCloseSecondsValidator = slapolicyDescAutoCloseSeconds.Validators[0].(func(int) error)
 	// slapolicyDescReopenWindowSeconds is the schema descriptor for reopen_window_seconds field.
-	slapolicyDescReopenWindowSeconds := slapolicyFields[9].Descriptor()
+	slapolicyDescReopenWindowSeconds := slapolicyFields[11].Descriptor()
 	// slapolicy.DefaultReopenWindowSeconds holds the default value on creation for the reopen_window_seconds field.
 	slapolicy.DefaultReopenWindowSeconds = slapolicyDescReopenWindowSeconds.Default.(int)
 	// slapolicy.ReopenWindowSecondsValidator is a validator for the "reopen_window_seconds" field. It is called by the builders before save.
 	slapolicy.ReopenWindowSecondsValidator = slapolicyDescReopenWindowSeconds.Validators[0].(func(int) error)
 	// slapolicyDescVersion is the schema descriptor for version field.
-	slapolicyDescVersion := slapolicyFields[10].Descriptor()
+	slapolicyDescVersion := slapolicyFields[12].Descriptor()
 	// slapolicy.DefaultVersion holds the default value on creation for the version field.
 	slapolicy.DefaultVersion = slapolicyDescVersion.Default.(int)
 	// slapolicyDescIsDefault is the schema descriptor for is_default field.
-	slapolicyDescIsDefault := slapolicyFields[11].Descriptor()
+	slapolicyDescIsDefault := slapolicyFields[13].Descriptor()
 	// slapolicy.DefaultIsDefault holds the default value on creation for the is_default field.
 	slapolicy.DefaultIsDefault = slapolicyDescIsDefault.Default.(bool)
 	serviceMixin := schema.Service{}.Mixin()

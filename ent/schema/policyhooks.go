@@ -46,6 +46,12 @@ func (SLAPolicy) Hooks() []ent.Hook {
 				if v, ok := m.Holidays(); ok {
 					pol.Holidays = v
 				}
+				if v, ok := m.HolidayCountry(); ok {
+					pol.HolidayCountry = v
+				}
+				if v, ok := m.PauseOnThirdParty(); ok {
+					pol.RunsOnThirdParty = !v
+				}
 				if v, ok := m.Targets(); ok {
 					pol.Targets = v
 				}

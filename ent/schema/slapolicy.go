@@ -28,6 +28,10 @@ func (SLAPolicy) Fields() []ent.Field {
 		field.JSON("opening_hours", []bizhours.OpeningHours{}).Default([]bizhours.OpeningHours{}).
 			Annotations(entgql.Type("[OpeningHours!]")),
 		field.JSON("holidays", []string{}).Default([]string{}),
+		field.String("holiday_country").Optional().MaxLen(2).
+			Comment("ISO 3166-1 alpha-2: that country's public holidays are closed too; empty for none"),
+		field.Bool("pause_on_third_party").Default(true).
+			Comment("WAITING_ON_THIRD_PARTY pauses the resolution clock"),
 		field.JSON("targets", []schematype.SLATarget{}).Annotations(entgql.Type("[SLATarget!]")),
 		field.Int("warning_percent").Default(sla.DefaultWarningPercent).Range(1, 99),
 		field.Int("reminder_seconds").Default(sla.DefaultReminderSeconds).Positive(),

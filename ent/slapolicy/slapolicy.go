@@ -30,6 +30,10 @@ const (
 	FieldOpeningHours = "opening_hours"
 	// FieldHolidays holds the string denoting the holidays field in the database.
 	FieldHolidays = "holidays"
+	// FieldHolidayCountry holds the string denoting the holiday_country field in the database.
+	FieldHolidayCountry = "holiday_country"
+	// FieldPauseOnThirdParty holds the string denoting the pause_on_third_party field in the database.
+	FieldPauseOnThirdParty = "pause_on_third_party"
 	// FieldTargets holds the string denoting the targets field in the database.
 	FieldTargets = "targets"
 	// FieldWarningPercent holds the string denoting the warning_percent field in the database.
@@ -67,6 +71,8 @@ var Columns = []string{
 	FieldAlwaysOpen,
 	FieldOpeningHours,
 	FieldHolidays,
+	FieldHolidayCountry,
+	FieldPauseOnThirdParty,
 	FieldTargets,
 	FieldWarningPercent,
 	FieldReminderSeconds,
@@ -110,6 +116,10 @@ var (
 	DefaultOpeningHours []bizhours.OpeningHours
 	// DefaultHolidays holds the default value on creation for the "holidays" field.
 	DefaultHolidays []string
+	// HolidayCountryValidator is a validator for the "holiday_country" field. It is called by the builders before save.
+	HolidayCountryValidator func(string) error
+	// DefaultPauseOnThirdParty holds the default value on creation for the "pause_on_third_party" field.
+	DefaultPauseOnThirdParty bool
 	// DefaultWarningPercent holds the default value on creation for the "warning_percent" field.
 	DefaultWarningPercent int
 	// WarningPercentValidator is a validator for the "warning_percent" field. It is called by the builders before save.
@@ -163,6 +173,16 @@ func ByTimezone(opts ...sql.OrderTermOption) OrderOption {
 // ByAlwaysOpen orders the results by the always_open field.
 func ByAlwaysOpen(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAlwaysOpen, opts...).ToFunc()
+}
+
+// ByHolidayCountry orders the results by the holiday_country field.
+func ByHolidayCountry(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHolidayCountry, opts...).ToFunc()
+}
+
+// ByPauseOnThirdParty orders the results by the pause_on_third_party field.
+func ByPauseOnThirdParty(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPauseOnThirdParty, opts...).ToFunc()
 }
 
 // ByWarningPercent orders the results by the warning_percent field.

@@ -80,6 +80,16 @@ func AlwaysOpen(v bool) predicate.SLAPolicy {
 	return predicate.SLAPolicy(sql.FieldEQ(FieldAlwaysOpen, v))
 }
 
+// HolidayCountry applies equality check predicate on the "holiday_country" field. It's identical to HolidayCountryEQ.
+func HolidayCountry(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldEQ(FieldHolidayCountry, v))
+}
+
+// PauseOnThirdParty applies equality check predicate on the "pause_on_third_party" field. It's identical to PauseOnThirdPartyEQ.
+func PauseOnThirdParty(v bool) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldEQ(FieldPauseOnThirdParty, v))
+}
+
 // WarningPercent applies equality check predicate on the "warning_percent" field. It's identical to WarningPercentEQ.
 func WarningPercent(v int) predicate.SLAPolicy {
 	return predicate.SLAPolicy(sql.FieldEQ(FieldWarningPercent, v))
@@ -328,6 +338,91 @@ func AlwaysOpenEQ(v bool) predicate.SLAPolicy {
 // AlwaysOpenNEQ applies the NEQ predicate on the "always_open" field.
 func AlwaysOpenNEQ(v bool) predicate.SLAPolicy {
 	return predicate.SLAPolicy(sql.FieldNEQ(FieldAlwaysOpen, v))
+}
+
+// HolidayCountryEQ applies the EQ predicate on the "holiday_country" field.
+func HolidayCountryEQ(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldEQ(FieldHolidayCountry, v))
+}
+
+// HolidayCountryNEQ applies the NEQ predicate on the "holiday_country" field.
+func HolidayCountryNEQ(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldNEQ(FieldHolidayCountry, v))
+}
+
+// HolidayCountryIn applies the In predicate on the "holiday_country" field.
+func HolidayCountryIn(vs ...string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldIn(FieldHolidayCountry, vs...))
+}
+
+// HolidayCountryNotIn applies the NotIn predicate on the "holiday_country" field.
+func HolidayCountryNotIn(vs ...string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldNotIn(FieldHolidayCountry, vs...))
+}
+
+// HolidayCountryGT applies the GT predicate on the "holiday_country" field.
+func HolidayCountryGT(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldGT(FieldHolidayCountry, v))
+}
+
+// HolidayCountryGTE applies the GTE predicate on the "holiday_country" field.
+func HolidayCountryGTE(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldGTE(FieldHolidayCountry, v))
+}
+
+// HolidayCountryLT applies the LT predicate on the "holiday_country" field.
+func HolidayCountryLT(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldLT(FieldHolidayCountry, v))
+}
+
+// HolidayCountryLTE applies the LTE predicate on the "holiday_country" field.
+func HolidayCountryLTE(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldLTE(FieldHolidayCountry, v))
+}
+
+// HolidayCountryContains applies the Contains predicate on the "holiday_country" field.
+func HolidayCountryContains(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldContains(FieldHolidayCountry, v))
+}
+
+// HolidayCountryHasPrefix applies the HasPrefix predicate on the "holiday_country" field.
+func HolidayCountryHasPrefix(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldHasPrefix(FieldHolidayCountry, v))
+}
+
+// HolidayCountryHasSuffix applies the HasSuffix predicate on the "holiday_country" field.
+func HolidayCountryHasSuffix(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldHasSuffix(FieldHolidayCountry, v))
+}
+
+// HolidayCountryIsNil applies the IsNil predicate on the "holiday_country" field.
+func HolidayCountryIsNil() predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldIsNull(FieldHolidayCountry))
+}
+
+// HolidayCountryNotNil applies the NotNil predicate on the "holiday_country" field.
+func HolidayCountryNotNil() predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldNotNull(FieldHolidayCountry))
+}
+
+// HolidayCountryEqualFold applies the EqualFold predicate on the "holiday_country" field.
+func HolidayCountryEqualFold(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldEqualFold(FieldHolidayCountry, v))
+}
+
+// HolidayCountryContainsFold applies the ContainsFold predicate on the "holiday_country" field.
+func HolidayCountryContainsFold(v string) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldContainsFold(FieldHolidayCountry, v))
+}
+
+// PauseOnThirdPartyEQ applies the EQ predicate on the "pause_on_third_party" field.
+func PauseOnThirdPartyEQ(v bool) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldEQ(FieldPauseOnThirdParty, v))
+}
+
+// PauseOnThirdPartyNEQ applies the NEQ predicate on the "pause_on_third_party" field.
+func PauseOnThirdPartyNEQ(v bool) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldNEQ(FieldPauseOnThirdParty, v))
 }
 
 // WarningPercentEQ applies the EQ predicate on the "warning_percent" field.

@@ -216,11 +216,13 @@ type ComplexityRoot struct {
 		AlwaysOpen          func(childComplexity int) int
 		AutoCloseSeconds    func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
+		HolidayCountry      func(childComplexity int) int
 		Holidays            func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		IsDefault           func(childComplexity int) int
 		Name                func(childComplexity int) int
 		OpeningHours        func(childComplexity int) int
+		PauseOnThirdParty   func(childComplexity int) int
 		ReminderSeconds     func(childComplexity int) int
 		ReopenWindowSeconds func(childComplexity int) int
 		Targets             func(childComplexity int) int
@@ -1238,6 +1240,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAPolicy.CreatedAt(childComplexity), true
+	case "SLAPolicy.holidayCountry":
+		if e.ComplexityRoot.SLAPolicy.HolidayCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPolicy.HolidayCountry(childComplexity), true
 	case "SLAPolicy.holidays":
 		if e.ComplexityRoot.SLAPolicy.Holidays == nil {
 			break
@@ -1268,6 +1276,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAPolicy.OpeningHours(childComplexity), true
+	case "SLAPolicy.pauseOnThirdParty":
+		if e.ComplexityRoot.SLAPolicy.PauseOnThirdParty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPolicy.PauseOnThirdParty(childComplexity), true
 	case "SLAPolicy.reminderSeconds":
 		if e.ComplexityRoot.SLAPolicy.ReminderSeconds == nil {
 			break
@@ -2993,6 +3007,14 @@ type SLAPolicy implements Node {
   alwaysOpen: Boolean!
   openingHours: [OpeningHours!]!
   holidays: [String!]!
+  """
+  ISO 3166-1 alpha-2: that country's public holidays are closed too; empty for none
+  """
+  holidayCountry: String
+  """
+  WAITING_ON_THIRD_PARTY pauses the resolution clock
+  """
+  pauseOnThirdParty: Boolean!
   targets: [SLATarget!]!
   warningPercent: Int!
   reminderSeconds: Int!
@@ -3105,6 +3127,29 @@ input SLAPolicyWhereInput {
   """
   alwaysOpen: Boolean
   alwaysOpenNEQ: Boolean
+  """
+  holiday_country field predicates
+  """
+  holidayCountry: String
+  holidayCountryNEQ: String
+  holidayCountryIn: [String!]
+  holidayCountryNotIn: [String!]
+  holidayCountryGT: String
+  holidayCountryGTE: String
+  holidayCountryLT: String
+  holidayCountryLTE: String
+  holidayCountryContains: String
+  holidayCountryHasPrefix: String
+  holidayCountryHasSuffix: String
+  holidayCountryIsNil: Boolean
+  holidayCountryNotNil: Boolean
+  holidayCountryEqualFold: String
+  holidayCountryContainsFold: String
+  """
+  pause_on_third_party field predicates
+  """
+  pauseOnThirdParty: Boolean
+  pauseOnThirdPartyNEQ: Boolean
   """
   warning_percent field predicates
   """
@@ -3974,6 +4019,10 @@ input CreateSLAPolicyInput {
   openingHours: [OpeningHoursInput!]
   """ISO dates, "2026-12-25"."""
   holidays: [String!]
+  """ISO 3166-1 alpha-2: that country's public holidays are closed too."""
+  holidayCountry: String
+  """Default true: WAITING_ON_THIRD_PARTY pauses the resolution clock."""
+  pauseOnThirdParty: Boolean
   targets: [SLATargetInput!]!
   warningPercent: Int
   reminderSeconds: Int
@@ -4318,6 +4367,10 @@ func (ec *executionContext) childFields_SLAPolicy(ctx context.Context, field gra
 		return ec.fieldContext_SLAPolicy_openingHours(ctx, field)
 	case "holidays":
 		return ec.fieldContext_SLAPolicy_holidays(ctx, field)
+	case "holidayCountry":
+		return ec.fieldContext_SLAPolicy_holidayCountry(ctx, field)
+	case "pauseOnThirdParty":
+		return ec.fieldContext_SLAPolicy_pauseOnThirdParty(ctx, field)
 	case "targets":
 		return ec.fieldContext_SLAPolicy_targets(ctx, field)
 	case "warningPercent":
@@ -9094,6 +9147,52 @@ func (ec *executionContext) fieldContext_SLAPolicy_holidays(_ context.Context, f
 	return graphql.NewScalarFieldContext("SLAPolicy", field, false, false, "String")
 }
 
+func (ec *executionContext) _SLAPolicy_holidayCountry(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPolicy_holidayCountry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HolidayCountry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPolicy_holidayCountry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAPolicy_pauseOnThirdParty(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPolicy_pauseOnThirdParty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PauseOnThirdParty, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPolicy_pauseOnThirdParty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPolicy", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SLAPolicy_targets(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13836,7 +13935,7 @@ func (ec *executionContext) unmarshalInputCreateSLAPolicyInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timezone", "alwaysOpen", "openingHours", "holidays", "targets", "warningPercent", "reminderSeconds", "autoCloseSeconds", "reopenWindowSeconds"}
+	fieldsInOrder := [...]string{"name", "timezone", "alwaysOpen", "openingHours", "holidays", "holidayCountry", "pauseOnThirdParty", "targets", "warningPercent", "reminderSeconds", "autoCloseSeconds", "reopenWindowSeconds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13878,6 +13977,20 @@ func (ec *executionContext) unmarshalInputCreateSLAPolicyInput(ctx context.Conte
 				return it, err
 			}
 			it.Holidays = data
+		case "holidayCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountry = data
+		case "pauseOnThirdParty":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pauseOnThirdParty"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PauseOnThirdParty = data
 		case "targets":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
 			data, err := ec.unmarshalNSLATargetInput2ᚕᚖhelpdeskᚋentᚋschemaᚋschematypeᚐSLATargetᚄ(ctx, v)
@@ -16127,7 +16240,7 @@ func (ec *executionContext) unmarshalInputSLAPolicyWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timezone", "timezoneNEQ", "timezoneIn", "timezoneNotIn", "timezoneGT", "timezoneGTE", "timezoneLT", "timezoneLTE", "timezoneContains", "timezoneHasPrefix", "timezoneHasSuffix", "timezoneEqualFold", "timezoneContainsFold", "alwaysOpen", "alwaysOpenNEQ", "warningPercent", "warningPercentNEQ", "warningPercentIn", "warningPercentNotIn", "warningPercentGT", "warningPercentGTE", "warningPercentLT", "warningPercentLTE", "reminderSeconds", "reminderSecondsNEQ", "reminderSecondsIn", "reminderSecondsNotIn", "reminderSecondsGT", "reminderSecondsGTE", "reminderSecondsLT", "reminderSecondsLTE", "autoCloseSeconds", "autoCloseSecondsNEQ", "autoCloseSecondsIn", "autoCloseSecondsNotIn", "autoCloseSecondsGT", "autoCloseSecondsGTE", "autoCloseSecondsLT", "autoCloseSecondsLTE", "reopenWindowSeconds", "reopenWindowSecondsNEQ", "reopenWindowSecondsIn", "reopenWindowSecondsNotIn", "reopenWindowSecondsGT", "reopenWindowSecondsGTE", "reopenWindowSecondsLT", "reopenWindowSecondsLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "isDefault", "isDefaultNEQ"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timezone", "timezoneNEQ", "timezoneIn", "timezoneNotIn", "timezoneGT", "timezoneGTE", "timezoneLT", "timezoneLTE", "timezoneContains", "timezoneHasPrefix", "timezoneHasSuffix", "timezoneEqualFold", "timezoneContainsFold", "alwaysOpen", "alwaysOpenNEQ", "holidayCountry", "holidayCountryNEQ", "holidayCountryIn", "holidayCountryNotIn", "holidayCountryGT", "holidayCountryGTE", "holidayCountryLT", "holidayCountryLTE", "holidayCountryContains", "holidayCountryHasPrefix", "holidayCountryHasSuffix", "holidayCountryIsNil", "holidayCountryNotNil", "holidayCountryEqualFold", "holidayCountryContainsFold", "pauseOnThirdParty", "pauseOnThirdPartyNEQ", "warningPercent", "warningPercentNEQ", "warningPercentIn", "warningPercentNotIn", "warningPercentGT", "warningPercentGTE", "warningPercentLT", "warningPercentLTE", "reminderSeconds", "reminderSecondsNEQ", "reminderSecondsIn", "reminderSecondsNotIn", "reminderSecondsGT", "reminderSecondsGTE", "reminderSecondsLT", "reminderSecondsLTE", "autoCloseSeconds", "autoCloseSecondsNEQ", "autoCloseSecondsIn", "autoCloseSecondsNotIn", "autoCloseSecondsGT", "autoCloseSecondsGTE", "autoCloseSecondsLT", "autoCloseSecondsLTE", "reopenWindowSeconds", "reopenWindowSecondsNEQ", "reopenWindowSecondsIn", "reopenWindowSecondsNotIn", "reopenWindowSecondsGT", "reopenWindowSecondsGTE", "reopenWindowSecondsLT", "reopenWindowSecondsLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "isDefault", "isDefaultNEQ"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16519,6 +16632,125 @@ func (ec *executionContext) unmarshalInputSLAPolicyWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.AlwaysOpenNEQ = data
+		case "holidayCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountry = data
+		case "holidayCountryNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryNEQ = data
+		case "holidayCountryIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryIn = data
+		case "holidayCountryNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryNotIn = data
+		case "holidayCountryGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryGT = data
+		case "holidayCountryGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryGTE = data
+		case "holidayCountryLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryLT = data
+		case "holidayCountryLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryLTE = data
+		case "holidayCountryContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryContains = data
+		case "holidayCountryHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryHasPrefix = data
+		case "holidayCountryHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryHasSuffix = data
+		case "holidayCountryIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryIsNil = data
+		case "holidayCountryNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryNotNil = data
+		case "holidayCountryEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryEqualFold = data
+		case "holidayCountryContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidayCountryContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolidayCountryContainsFold = data
+		case "pauseOnThirdParty":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pauseOnThirdParty"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PauseOnThirdParty = data
+		case "pauseOnThirdPartyNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pauseOnThirdPartyNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PauseOnThirdPartyNEQ = data
 		case "warningPercent":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("warningPercent"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -21053,6 +21285,16 @@ func (ec *executionContext) _SLAPolicy(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "holidayCountry":
+			out.Values[i] = ec._SLAPolicy_holidayCountry(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pauseOnThirdParty":
+			out.Values[i] = ec._SLAPolicy_pauseOnThirdParty(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "targets":
 			out.Values[i] = ec._SLAPolicy_targets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23867,6 +24109,18 @@ func (ec *executionContext) unmarshalOServiceWhereInput2ᚖhelpdeskᚋentᚐServ
 	}
 	res, err := ec.unmarshalInputServiceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

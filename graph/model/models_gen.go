@@ -49,7 +49,11 @@ type CreateSLAPolicyInput struct {
 	// Default: Monday–Friday 09:00–18:00 (ignored when alwaysOpen).
 	OpeningHours []*bizhours.OpeningHours `json:"openingHours,omitempty"`
 	// ISO dates, "2026-12-25".
-	Holidays            []string                `json:"holidays,omitempty"`
+	Holidays []string `json:"holidays,omitempty"`
+	// ISO 3166-1 alpha-2: that country's public holidays are closed too.
+	HolidayCountry *string `json:"holidayCountry,omitempty"`
+	// Default true: WAITING_ON_THIRD_PARTY pauses the resolution clock.
+	PauseOnThirdParty   *bool                   `json:"pauseOnThirdParty,omitempty"`
 	Targets             []*schematype.SLATarget `json:"targets"`
 	WarningPercent      *int                    `json:"warningPercent,omitempty"`
 	ReminderSeconds     *int                    `json:"reminderSeconds,omitempty"`

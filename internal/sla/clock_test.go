@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -240,5 +241,22 @@ func TestDeadlinesPastTheYear9999AreRefused(t *testing.T) {
 	}
 	if _, err := pol.Due(schematype.PriorityLow, late, 0); !errors.Is(err, ErrOutOfRange) {
 		t.Fatalf("Due: err %v, want ErrOutOfRange", err)
+	}
+}
+
+// TestPolicyPinnedBeforePauseOnThirdPartyPauses: a policy snapshot pinned
+// before pauseOnThirdParty existed reads as pausing (the default).
+func TestPolicyPinnedBeforePauseOnThirdPartyPauses(t *testing.T) {
+	var old Policy
+	if err := json.Unmarshal([]byte(`{"name":"Old","timezone":"UTC","alwaysOpen":true}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if !old.PausesOnThirdParty() {
+		t.Error("an old snapshot does not pause on a third party")
+	}
+	b, _ := json.Marshal(Policy{RunsOnThirdParty: true})
+	var back Policy
+	if err := json.Unmarshal(b, &back); err != nil || back.PausesOnThirdParty() {
+		t.Errorf("pauseOnThirdParty=false does not survive a round trip: %s", b)
 	}
 }

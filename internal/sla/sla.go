@@ -45,18 +45,27 @@ var ErrOutOfRange = fmt.Errorf("sla: due time past the year %d", lastYear)
 
 // Policy is an SLA policy as a ticket keeps it.
 type Policy struct {
-	PolicyID            int                     `json:"policyID,omitempty"`
-	Version             int                     `json:"version,omitempty"`
-	Name                string                  `json:"name"`
-	Timezone            string                  `json:"timezone"`
-	AlwaysOpen          bool                    `json:"alwaysOpen"`
-	OpeningHours        []bizhours.OpeningHours `json:"openingHours"`
-	Holidays            []string                `json:"holidays"`
-	Targets             []schematype.SLATarget  `json:"targets"`
-	WarningPercent      int                     `json:"warningPercent"`
-	ReminderSeconds     int                     `json:"reminderSeconds"`
-	AutoCloseSeconds    int                     `json:"autoCloseSeconds"`
-	ReopenWindowSeconds int                     `json:"reopenWindowSeconds"`
+	PolicyID     int                     `json:"policyID,omitempty"`
+	Version      int                     `json:"version,omitempty"`
+	Name         string                  `json:"name"`
+	Timezone     string                  `json:"timezone"`
+	AlwaysOpen   bool                    `json:"alwaysOpen"`
+	OpeningHours []bizhours.OpeningHours `json:"openingHours"`
+	Holidays     []string                `json:"holidays"`
+	// HolidayCountry is an ISO 3166-1 alpha-2 code (one of
+	// bizhours.HolidayCountries) whose public holidays are closed too; ""
+	// for none.
+	HolidayCountry string `json:"holidayCountry,omitempty"`
+	// RunsOnThirdParty keeps the resolution clock running while the ticket
+	// waits on a third party: the API's pauseOnThirdParty, inverted so
+	// that a ticket pinned before the field existed (and the zero Policy)
+	// pauses, the default (SPEC §4).
+	RunsOnThirdParty    bool                   `json:"runsOnThirdParty,omitempty"`
+	Targets             []schematype.SLATarget `json:"targets"`
+	WarningPercent      int                    `json:"warningPercent"`
+	ReminderSeconds     int                    `json:"reminderSeconds"`
+	AutoCloseSeconds    int                    `json:"autoCloseSeconds"`
+	ReopenWindowSeconds int                    `json:"reopenWindowSeconds"`
 }
 
 // DefaultTargets are the installation's default targets (SPEC §2): LOW's
@@ -135,8 +144,13 @@ func (p Policy) Validate() error {
 
 // Calendar builds the policy's business calendar.
 func (p Policy) Calendar() (*bizhours.Calendar, error) {
-	return bizhours.New(p.Timezone, p.AlwaysOpen, p.OpeningHours, p.Holidays)
+	return bizhours.NewFromConfig(bizhours.Config{Timezone: p.Timezone, AlwaysOpen: p.AlwaysOpen,
+		OpeningHours: p.OpeningHours, Holidays: p.Holidays, HolidayCountry: p.HolidayCountry})
 }
+
+// PausesOnThirdParty reports whether the resolution clock pauses while the
+// ticket waits on a third party (the API's pauseOnThirdParty).
+func (p Policy) PausesOnThirdParty() bool { return !p.RunsOnThirdParty }
 
 // Target returns the targets of a priority.
 func (p Policy) Target(pr schematype.Priority) (schematype.SLATarget, error) {

@@ -28,7 +28,8 @@ func Change(ctx context.Context, c *ent.Client, id int, r ticketing.Request) (*e
 func PolicyOf(p *ent.SLAPolicy) sla.Policy {
 	return sla.Policy{
 		PolicyID: p.ID, Version: p.Version, Name: p.Name, Timezone: p.Timezone, AlwaysOpen: p.AlwaysOpen,
-		OpeningHours: p.OpeningHours, Holidays: p.Holidays, Targets: p.Targets,
+		OpeningHours: p.OpeningHours, Holidays: p.Holidays, HolidayCountry: p.HolidayCountry,
+		RunsOnThirdParty: !p.PauseOnThirdParty, Targets: p.Targets,
 		WarningPercent: p.WarningPercent, ReminderSeconds: p.ReminderSeconds,
 		AutoCloseSeconds: p.AutoCloseSeconds, ReopenWindowSeconds: p.ReopenWindowSeconds,
 	}
