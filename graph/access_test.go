@@ -18,9 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
-
 	"helpdesk/ent/notification"
 	"helpdesk/internal/apitest"
 	"helpdesk/internal/viewer"
@@ -73,7 +70,7 @@ func TestAccessAuthentication(t *testing.T) {
 	t.Run("without a token every data field fails with UNAUTHENTICATED", func(t *testing.T) {
 		for _, op := range operations {
 			res := e.Fail(t, "UNAUTHENTICATED", "", op.query, op.vars)
-			if accHasData(res.Data) {
+			if apitest.HasData(res.Data) {
 				t.Errorf("%s without a token answered data %s", op.name, res.Data)
 			}
 		}
@@ -92,7 +89,7 @@ func TestAccessAuthentication(t *testing.T) {
 				if status != http.StatusUnauthorized || len(res.Errors) == 0 || slices.ContainsFunc(res.Codes(), func(c string) bool { return c != "UNAUTHENTICATED" }) {
 					t.Errorf("%s: HTTP %d, errors %v; want 401 UNAUTHENTICATED", op.name, status, res.Errors)
 				}
-				if accHasData(res.Data) {
+				if apitest.HasData(res.Data) {
 					t.Errorf("%s: answered data %s", op.name, res.Data)
 				}
 			}
@@ -145,12 +142,12 @@ func TestAccessReadScope(t *testing.T) {
 	bU := e.CreateTicket(t, B.User.Token, nil)
 	bM := e.CreateTicket(t, B.Master.Token, nil)
 
-	accAddComment(t, e, agent.Token, aU1.ID, "We are looking into it", false)
-	accAddComment(t, e, agent.Token, aU1.ID, "secret: their router is on our blocklist", true)
-	accAddComment(t, e, A.User.Token, aU1.ID, "Thanks", false)
-	accAddComment(t, e, agent.Token, bU.ID, "Reply to B", false)
-	accAddComment(t, e, sup.Token, bU.ID, "secret: B's internal note", true)
-	accAddComment(t, e, sup.Token, aM.ID, "the only comment of this ticket is internal", true)
+	e.Comment(t, agent.Token, aU1.ID, "We are looking into it", false)
+	e.Comment(t, agent.Token, aU1.ID, "secret: their router is on our blocklist", true)
+	e.Comment(t, A.User.Token, aU1.ID, "Thanks", false)
+	e.Comment(t, agent.Token, bU.ID, "Reply to B", false)
+	e.Comment(t, sup.Token, bU.ID, "secret: B's internal note", true)
+	e.Comment(t, sup.Token, aM.ID, "the only comment of this ticket is internal", true)
 	e.Do(t, agent.Token, `mutation($id: ID!) { acceptTicket(id: $id) { id } }`, map[string]any{"id": bU.ID}, nil)
 
 	// Notifications are written by the workflows (not running here): the
@@ -258,7 +255,7 @@ func TestAccessReadScope(t *testing.T) {
 					e.Do(t, r.token, q, map[string]any{"p": pc}, nil)
 				} else {
 					res := e.Fail(t, "NOT_FOUND", r.token, q, map[string]any{"p": pc})
-					if accHasData(res.Data) {
+					if apitest.HasData(res.Data) {
 						t.Errorf("slaPreview answered %s", res.Data)
 					}
 				}
@@ -558,9 +555,9 @@ func TestAccessSubscriptions(t *testing.T) {
 	t.Run("a connection without a valid token is refused", func(t *testing.T) {
 		t.Parallel()
 		hanging := accRefusedConnections(t, e, []accWSCase{
-			{"no token", "", false},
-			{"an unknown token in connection_init", unknown, false},
-			{"an unknown token on the upgrade", unknown, true},
+			{"no token", apitest.SocketOptions{}},
+			{"an unknown token in connection_init", apitest.SocketOptions{Token: unknown}},
+			{"an unknown token on the upgrade", apitest.SocketOptions{HeaderToken: unknown}},
 		}, nil)
 		if len(hanging) > 0 {
 			t.Errorf("refused connections left hanging: %v", hanging)
@@ -570,12 +567,9 @@ func TestAccessSubscriptions(t *testing.T) {
 	t.Run("A's USER cannot subscribe to a ticket it may not see: NOT_FOUND", func(t *testing.T) {
 		t.Parallel()
 		for what, id := range map[string]string{"B's ticket": bU.ID, "A.User2's ticket": aU2b.ID} {
-			c, err := accDial(t, e, A.User.Token, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.subscribe(t, "1", sub, map[string]any{"t": id})
-			codes, data := c.refusal(t, "1")
+			c := e.Socket(t, A.User.Token)
+			c.Subscribe(t, "1", sub, map[string]any{"t": id})
+			codes, data := c.Refusal(t, "1")
 			if !slices.Equal(codes, []string{"NOT_FOUND"}) || data {
 				t.Errorf("ticketEvents(%s): codes %v, data %v; want NOT_FOUND and no data", what, codes, data)
 			}
@@ -596,26 +590,23 @@ func TestAccessSubscriptions(t *testing.T) {
 		{"partner token of A", partner, true, []string{aU1.ID, aU2b.ID}, false},
 		{"AGENT", agent.Token, true, []string{aU1.ID, aU2b.ID, bU.ID}, true},
 	}
-	conns := make([]*accWS, len(streams))
+	conns := make([]*apitest.Socket, len(streams))
 	for i, s := range streams {
-		c, err := accDial(t, e, s.token, s.header)
-		if err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		c.subscribe(t, "1", sub, map[string]any{"t": nil})
+		c := e.OpenSocket(t, apitest.Auth(s.token, s.header))
+		c.Subscribe(t, "1", sub, map[string]any{"t": nil})
 		conns[i] = c
 	}
 	// The subscriptions start when the server has run their resolvers:
 	// A's USER replies on its own ticket until every stream got an event.
 	got := make([][]accEvent, len(streams))
-	accUntilStarted(t, func() { accAddComment(t, e, A.User.Token, aU1.ID, "ping", false) }, conns, got)
+	accUntilStarted(t, func() { e.Comment(t, A.User.Token, aU1.ID, "ping", false) }, conns, got)
 
 	// The events under test, then a last public reply that ends each stream.
-	accAddComment(t, e, agent.Token, aU1.ID, "internal: A's USER must not see this", true)
-	accAddComment(t, e, agent.Token, aU2b.ID, "reply on A.User2's ticket", false)
+	e.Comment(t, agent.Token, aU1.ID, "internal: A's USER must not see this", true)
+	e.Comment(t, agent.Token, aU2b.ID, "reply on A.User2's ticket", false)
 	e.Do(t, agent.Token, `mutation($id: ID!) { acceptTicket(id: $id) { id } }`, map[string]any{"id": bU.ID}, nil)
 	e.Do(t, agent.Token, `mutation($id: ID!) { acceptTicket(id: $id) { id } }`, map[string]any{"id": aU1.ID}, nil)
-	accAddComment(t, e, A.User.Token, aU1.ID, "last", false)
+	e.Comment(t, A.User.Token, aU1.ID, "last", false)
 	d := accDetail(t, e, aU1.ID)
 	last := d.Events[len(d.Events)-1].ID
 	internalEvent := d.eventIDs(true)[0]
@@ -625,7 +616,7 @@ func TestAccessSubscriptions(t *testing.T) {
 
 	for i, s := range streams {
 		t.Run(s.name+" receives the events of its tickets only, never of an internal note", func(t *testing.T) {
-			evs := append(got[i], conns[i].events(t, "1", accWait, last)...)
+			evs := append(got[i], accEvents(t, conns[i], "1", accWait, last)...)
 			ids := map[string]bool{}
 			for _, ev := range evs {
 				ids[ev.ID] = true
@@ -653,34 +644,26 @@ func TestAccessSubscriptions(t *testing.T) {
 
 	t.Run("a deactivated contact cannot subscribe, and its open stream stops", func(t *testing.T) {
 		t.Parallel()
-		c, err := accDial(t, e, A.User2.Token, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.subscribe(t, "1", sub, map[string]any{"t": aU2b.ID})
-		accUntilStarted(t, func() { accAddComment(t, e, A.User2.Token, aU2b.ID, "ping", false) }, []*accWS{c}, make([][]accEvent, 1))
+		c := e.Socket(t, A.User2.Token)
+		c.Subscribe(t, "1", sub, map[string]any{"t": aU2b.ID})
+		accUntilStarted(t, func() { e.Comment(t, A.User2.Token, aU2b.ID, "ping", false) }, []*apitest.Socket{c}, make([][]accEvent, 1))
 		e.Do(t, apitest.AdminToken, `mutation($id: ID!) { deactivateContact(id: $id) { id } }`, map[string]any{"id": A.User2.ID}, nil)
 		var after []accEvent
 		hanging := accRefusedConnections(t, e, []accWSCase{
-			{"a deactivated contact's token in connection_init", A.User2.Token, false},
-			{"a deactivated contact's token on the upgrade", A.User2.Token, true},
+			{"a deactivated contact's token in connection_init", apitest.SocketOptions{Token: A.User2.Token}},
+			{"a deactivated contact's token on the upgrade", apitest.SocketOptions{HeaderToken: A.User2.Token}},
 		}, func() {
 			e.Do(t, apitest.AdminToken, `mutation($t: ID!) { acceptTicket(id: $t) { id } }`, map[string]any{"t": aU2b.ID}, nil)
 			// The open stream must end (complete) or at least carry
 			// nothing more; only the acceptance counts, a late "ping"
 			// was sent before.
-			timer := time.NewTimer(1200 * time.Millisecond)
-			defer timer.Stop()
-			for done := false; !done; {
-				select {
-				case m, ok := <-c.in:
-					if !ok || m.ID == "1" && m.Type == "complete" {
-						done = true
-					} else if m.ID == "1" && m.Type == "next" && strings.Contains(string(m.Payload), "STATUS_CHANGED") {
-						after = append(after, accEvent{Kind: "STATUS_CHANGED"})
-					}
-				case <-timer.C:
-					done = true
+			for deadline := time.Now().Add(1200 * time.Millisecond); ; {
+				m, ok := c.Await("1", max(time.Until(deadline), time.Millisecond))
+				if !ok || m.Type == "complete" {
+					break
+				}
+				if m.Type == "next" && strings.Contains(string(m.Payload), "STATUS_CHANGED") {
+					after = append(after, accEvent{Kind: "STATUS_CHANGED"})
 				}
 			}
 		})
@@ -1256,20 +1239,6 @@ func accIntersect(a, b []string) []string {
 	return out
 }
 
-// accHasData reports whether a response's data holds anything but nulls.
-func accHasData(raw json.RawMessage) bool {
-	var m map[string]any
-	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &m) != nil {
-		return false
-	}
-	for _, v := range m {
-		if v != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // accPostHeader posts a query with a raw Authorization header.
 func accPostHeader(t *testing.T, e *apitest.Env, header, query string, vars map[string]any) (int, apitest.Response) {
 	t.Helper()
@@ -1379,12 +1348,6 @@ func accNotify(t *testing.T, e *apitest.Env, ticket, kind, recipient string) str
 		t.Fatal(err)
 	}
 	return strconv.Itoa(n.ID)
-}
-
-func accAddComment(t *testing.T, e *apitest.Env, token, ticket, body string, internal bool) {
-	t.Helper()
-	e.Do(t, token, `mutation($in: AddCommentInput!) { addComment(input: $in) { id } }`,
-		map[string]any{"in": map[string]any{"ticketID": ticket, "body": body, "internal": internal}}, nil)
 }
 
 // accTicket is a ticket's comments and timeline, as the admin sees them.
@@ -1528,7 +1491,7 @@ func accRefused(t *testing.T, e *apitest.Env, token, what, query string, vars ma
 			break
 		}
 	}
-	if accHasData(res.Data) {
+	if apitest.HasData(res.Data) {
 		t.Errorf("%s: answered data %s", what, res.Data)
 	}
 	accUnchanged(t, e, before, what)
@@ -1554,21 +1517,7 @@ func accCountWebhooks(t *testing.T, e *apitest.Env) int {
 }
 
 // ---------------------------------------------------------------------------
-// A graphql-transport-ws client
-
-type accWSMsg struct {
-	ID      string          `json:"id,omitempty"`
-	Type    string          `json:"type"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-}
-
-// accWS is one WebSocket connection; a reader goroutine answers pings and
-// queues the rest.
-type accWS struct {
-	conn *websocket.Conn
-	ctx  context.Context
-	in   chan accWSMsg
-}
+// Subscriptions over apitest.Socket
 
 // accEvent is what the tests select of a TicketEvent.
 type accEvent struct {
@@ -1577,90 +1526,10 @@ type accEvent struct {
 	Ticket   struct{ ID string }
 }
 
-// accOpen connects and sends connection_init with token, in its payload
-// or (header) on the upgrade request, without waiting for the answer.
-func accOpen(t *testing.T, e *apitest.Env, token string, header bool) (*accWS, error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	opts := &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: http.Header{}}
-	payload := map[string]any{}
-	if token != "" {
-		if header {
-			opts.HTTPHeader.Set("Authorization", "Bearer "+token)
-		} else {
-			payload["Authorization"] = "Bearer " + token
-		}
-	}
-	dctx, dcancel := context.WithTimeout(ctx, accWait)
-	defer dcancel()
-	conn, res, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql", opts)
-	if err != nil {
-		status := 0
-		if res != nil {
-			status = res.StatusCode
-		}
-		return nil, fmt.Errorf("upgrade refused (HTTP %d): %w", status, err)
-	}
-	t.Cleanup(func() { _ = conn.CloseNow() })
-	c := &accWS{conn: conn, ctx: ctx, in: make(chan accWSMsg, 1024)}
-	go func() {
-		defer close(c.in)
-		for {
-			var m accWSMsg
-			if err := wsjson.Read(ctx, conn, &m); err != nil {
-				return
-			}
-			if m.Type == "ping" {
-				_ = wsjson.Write(ctx, conn, accWSMsg{Type: "pong"})
-				continue
-			}
-			c.in <- m
-		}
-	}()
-	if err := wsjson.Write(dctx, conn, map[string]any{"type": "connection_init", "payload": payload}); err != nil {
-		return nil, fmt.Errorf("connection_init: %w", err)
-	}
-	return c, nil
-}
-
-// ack waits up to wait for the answer to connection_init: acknowledged,
-// or refused (an error message or the connection closed), or neither.
-func (c *accWS) ack(wait time.Duration) (acked, refused bool, detail string) {
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case m, ok := <-c.in:
-		if !ok {
-			return false, true, "connection closed"
-		}
-		if m.Type == "connection_ack" {
-			return true, false, ""
-		}
-		return false, true, fmt.Sprintf("%s %s", m.Type, m.Payload)
-	case <-timer.C:
-		return false, false, fmt.Sprintf("no answer to connection_init within %v", wait)
-	}
-}
-
-// accDial connects and initialises; an error when not acknowledged.
-func accDial(t *testing.T, e *apitest.Env, token string, header bool) (*accWS, error) {
-	t.Helper()
-	c, err := accOpen(t, e, token, header)
-	if err != nil {
-		return nil, err
-	}
-	if acked, _, detail := c.ack(accWait); !acked {
-		return nil, fmt.Errorf("not acknowledged: %s", detail)
-	}
-	return c, nil
-}
-
 // accWSCase is a connection attempt that must be refused.
 type accWSCase struct {
-	name   string
-	token  string
-	header bool
+	name string
+	apitest.SocketOptions
 }
 
 // accRefusedConnections opens every attempt at once and checks none is
@@ -1669,9 +1538,9 @@ type accWSCase struct {
 // meanwhile, if not nil, runs while the server answers.
 func accRefusedConnections(t *testing.T, e *apitest.Env, cases []accWSCase, meanwhile func()) (hanging []string) {
 	t.Helper()
-	conns := make([]*accWS, len(cases))
+	conns := make([]*apitest.Socket, len(cases))
 	for i, c := range cases {
-		conn, err := accOpen(t, e, c.token, c.header)
+		conn, _, err := e.DialSocket(t, c.SocketOptions)
 		if err != nil {
 			continue // refused at the upgrade: fine
 		}
@@ -1685,7 +1554,7 @@ func accRefusedConnections(t *testing.T, e *apitest.Env, cases []accWSCase, mean
 		if c == nil {
 			continue
 		}
-		acked, refused, detail := c.ack(max(time.Until(deadline), time.Millisecond))
+		acked, refused, detail := c.Ack(max(time.Until(deadline), time.Millisecond))
 		if acked {
 			t.Errorf("%s: connection_init was acknowledged", cases[i].name)
 		} else if !refused {
@@ -1698,118 +1567,55 @@ func accRefusedConnections(t *testing.T, e *apitest.Env, cases []accWSCase, mean
 // accUntilStarted runs marker (an action whose event every stream may
 // see) until each of conns received an event of subscription "1"; what
 // they received is appended to got.
-func accUntilStarted(t *testing.T, marker func(), conns []*accWS, got [][]accEvent) {
+func accUntilStarted(t *testing.T, marker func(), conns []*apitest.Socket, got [][]accEvent) {
 	t.Helper()
-	time.Sleep(100 * time.Millisecond) // let the server run the resolvers
-	for deadline := time.Now().Add(accWait); ; {
-		marker()
-		wait := time.Now().Add(800 * time.Millisecond)
-		started := true
-		for i, c := range conns {
-			if len(got[i]) == 0 {
-				got[i] = append(got[i], c.events(t, "1", max(time.Until(wait), time.Millisecond), "", 1)...)
-			}
-			started = started && len(got[i]) > 0
-		}
-		if started {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("subscriptions did not start within %v", accWait)
+	for i, m := range apitest.Started(t, marker, "1", conns...) {
+		if ev, ok := accDecode(t, m); ok {
+			got[i] = append(got[i], ev)
 		}
 	}
 }
 
-func (c *accWS) subscribe(t *testing.T, id, query string, vars map[string]any) {
+// accDecode reads an event of subscription m.ID; a message that is not
+// one is an error.
+func accDecode(t *testing.T, m apitest.Message) (accEvent, bool) {
 	t.Helper()
-	err := wsjson.Write(c.ctx, c.conn, accWSMsg{ID: id, Type: "subscribe",
-		Payload: accMust(json.Marshal(map[string]any{"query": query, "variables": vars}))})
-	if err != nil {
-		t.Fatal(err)
+	if m.Type != "next" {
+		t.Errorf("subscription %s: %s %s", m.ID, m.Type, m.Payload)
+		return accEvent{}, false
 	}
+	var d struct{ TicketEvents *accEvent }
+	if err := m.Decode(&d); err != nil || d.TicketEvents == nil {
+		t.Errorf("subscription %s: payload %s", m.ID, m.Payload)
+		return accEvent{}, false
+	}
+	return *d.TicketEvents, true
 }
 
-func accMust(b []byte, err error) json.RawMessage {
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// events collects the events of subscription id for up to wait, or until
-// the event with ID until arrived, or (atMost) that many arrived.
-func (c *accWS) events(t *testing.T, id string, wait time.Duration, until string, atMost ...int) []accEvent {
+// accEvents collects the events of subscription id on c for up to wait,
+// or until the event with ID until arrived.
+func accEvents(t *testing.T, c *apitest.Socket, id string, wait time.Duration, until string) []accEvent {
 	t.Helper()
 	var out []accEvent
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		select {
-		case m, ok := <-c.in:
-			if !ok {
-				return out
-			}
-			if m.ID != id {
-				continue
-			}
-			if m.Type != "next" {
-				t.Errorf("subscription %s: %s %s", id, m.Type, m.Payload)
-				return out
-			}
-			var p struct {
-				Data   struct{ TicketEvents *accEvent }
-				Errors []apitest.Error
-			}
-			if err := json.Unmarshal(m.Payload, &p); err != nil || p.Data.TicketEvents == nil || len(p.Errors) > 0 {
-				t.Errorf("subscription %s: payload %s", id, m.Payload)
-				continue
-			}
-			out = append(out, *p.Data.TicketEvents)
-			if until != "" && p.Data.TicketEvents.ID == until || len(atMost) > 0 && len(out) >= atMost[0] {
-				return out
-			}
-		case <-timer.C:
-			if until != "" {
+	for deadline := time.Now().Add(wait); ; {
+		m, ok := c.Await(id, max(time.Until(deadline), time.Millisecond))
+		if !ok {
+			if until != "" && c.Err() == nil {
 				t.Errorf("subscription %s: event %s did not arrive within %v (got %v)", id, until, wait, out)
 			}
 			return out
 		}
-	}
-}
-
-// refusal waits for subscription id to be refused: the error codes it
-// carried, and whether any data came with them.
-func (c *accWS) refusal(t *testing.T, id string) (codes []string, data bool) {
-	t.Helper()
-	timer := time.NewTimer(accWait)
-	defer timer.Stop()
-	for {
-		select {
-		case m, ok := <-c.in:
-			if !ok {
-				t.Fatalf("subscription %s: connection closed without an error", id)
-			}
-			if m.ID != id {
-				continue
-			}
-			switch m.Type {
-			case "error":
-				var errs []apitest.Error
-				_ = json.Unmarshal(m.Payload, &errs)
-				for _, e := range errs {
-					codes = append(codes, e.Code())
-				}
-				return codes, data
-			case "next":
-				var p apitest.Response
-				_ = json.Unmarshal(m.Payload, &p)
-				codes = append(codes, p.Codes()...)
-				data = data || accHasData(p.Data)
-			case "complete":
-				return codes, data
-			}
-		case <-timer.C:
-			t.Fatalf("subscription %s: not refused within %v", id, accWait)
+		if m.Type != "next" {
+			accDecode(t, m) // reports it
+			return out
+		}
+		ev, ok := accDecode(t, m)
+		if !ok {
+			continue
+		}
+		out = append(out, ev)
+		if until != "" && ev.ID == until {
+			return out
 		}
 	}
 }

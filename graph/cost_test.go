@@ -182,7 +182,7 @@ func TestResponseObjectsAreBoundedWhileTheAnswerIsBuilt(t *testing.T) {
 	if len(res.Errors) != 1 || reasonOf(res.Errors[0]) != "RESPONSE_TOO_LARGE" || !strings.Contains(res.Errors[0].Message, "more than 40 objects") {
 		t.Fatalf("errors %v, want one RESPONSE_TOO_LARGE naming the ceiling", res.Errors)
 	}
-	if accHasData(res.Data) {
+	if apitest.HasData(res.Data) {
 		t.Errorf("a cut answer carried data %s", res.Data)
 	}
 	// 1 + 4 × (edge + node + organization) = 13 objects.

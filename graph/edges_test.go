@@ -6,48 +6,13 @@ package graph_test
 // both ways; and NOT_FOUND reads the same on every path.
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"helpdesk/internal/apitest"
 )
-
-// wsAnswer waits for the answer to operation id on a WebSocket: its
-// errors, whether an "error" message or a "next" payload carried them.
-func wsAnswer(t *testing.T, c *accWS, id string) []apitest.Error {
-	t.Helper()
-	timer := time.NewTimer(accWait)
-	defer timer.Stop()
-	for {
-		select {
-		case m, ok := <-c.in:
-			if !ok {
-				t.Fatalf("operation %s: connection closed without an answer", id)
-			}
-			if m.ID != id {
-				continue
-			}
-			switch m.Type {
-			case "error":
-				var errs []apitest.Error
-				_ = json.Unmarshal(m.Payload, &errs)
-				return errs
-			case "next":
-				var p apitest.Response
-				_ = json.Unmarshal(m.Payload, &p)
-				return p.Errors
-			case "complete":
-				return nil
-			}
-		case <-timer.C:
-			t.Fatalf("operation %s: no answer within %v", id, accWait)
-		}
-	}
-}
 
 // policyID creates an SLA policy that is always open, so due times are
 // plain sums, and returns its ID.
@@ -105,7 +70,7 @@ func TestEveryQueryFieldAsksForATokenAndIntrospectionStaysOpen(t *testing.T) {
 		}
 		for _, q := range queries[name] {
 			res := e.Fail(t, unauthenticated, "", q, nil)
-			if accHasData(res.Data) {
+			if apitest.HasData(res.Data) {
 				t.Errorf("%s without a token answered data %s", q, res.Data)
 			}
 			for _, er := range res.Errors {
@@ -176,20 +141,17 @@ func TestNULInAnyStringIsRefusedNamingWhere(t *testing.T) {
 			if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "invalid "+c.where+":") || !strings.Contains(res.Errors[0].Message, "U+0000") {
 				t.Errorf("errors %v, want one naming %s and U+0000", res.Errors, c.where)
 			}
-			if accHasData(res.Data) {
+			if apitest.HasData(res.Data) {
 				t.Errorf("answered data %s", res.Data)
 			}
 		})
 	}
 	t.Run("over WebSocket", func(t *testing.T) {
-		c, err := accDial(t, e, tn.Master.Token, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := e.Socket(t, tn.Master.Token)
 		for i, tc := range cases[:2] {
 			id := string(rune('a' + i))
-			c.subscribe(t, id, tc.query, tc.vars)
-			errs := wsAnswer(t, c, id)
+			c.Subscribe(t, id, tc.query, tc.vars)
+			errs := c.Answer(t, id)
 			if len(errs) != 1 || errs[0].Code() != badInput || !strings.Contains(errs[0].Message, "invalid "+tc.where+":") {
 				t.Errorf("%s: errors %v, want BAD_USER_INPUT naming %s", tc.name, errs, tc.where)
 			}
@@ -309,12 +271,9 @@ func TestNotFoundSaysOneThingOnEveryPath(t *testing.T) {
 	} {
 		collect(c.name, e.Post(t, c.token, c.query, nil).Errors)
 	}
-	ws, err := accDial(t, e, a.Master.Token, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws.subscribe(t, "s", `subscription($id: ID) { ticketEvents(ticketID: $id) { id } }`, map[string]any{"id": tkB.ID})
-	collect("a subscription to another organization's ticket", wsAnswer(t, ws, "s"))
+	ws := e.Socket(t, a.Master.Token)
+	ws.Subscribe(t, "s", `subscription($id: ID) { ticketEvents(ticketID: $id) { id } }`, map[string]any{"id": tkB.ID})
+	collect("a subscription to another organization's ticket", ws.Answer(t, "s"))
 
 	texts := map[string][]string{}
 	for name, msg := range messages {

@@ -1,10 +1,8 @@
 package graph_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
-	"time"
 
 	"helpdesk/internal/apitest"
 )
@@ -85,6 +83,14 @@ func TestEventsNameTheirActorAsAgentOrContact(t *testing.T) {
 	}
 }
 
+// stateWalk accepts a ticket, lowers its priority, starts and resolves it.
+var stateWalk = []string{
+	`mutation($id: ID!) { acceptTicket(id: $id) { id } }`,
+	`mutation($id: ID!) { changeTicketPriority(id: $id, priority: LOW, reason: "a workaround helps") { id } }`,
+	`mutation($id: ID!) { startWork(id: $id) { id } }`,
+	`mutation($id: ID!) { resolveTicket(id: $id, resolution: "Fixed") { id } }`,
+}
+
 // TestEventsKeepTheTicketStateOfTheirMoment: every event carries the
 // ticket's status and priority right after it, whatever the ticket is now.
 func TestEventsKeepTheTicketStateOfTheirMoment(t *testing.T) {
@@ -94,12 +100,7 @@ func TestEventsKeepTheTicketStateOfTheirMoment(t *testing.T) {
 	agent := e.Agent(t, "AGENT")
 	tk := e.CreateTicket(t, tn.User.Token, map[string]any{"priority": "HIGH"})
 	id := map[string]any{"id": tk.ID}
-	for _, op := range []string{
-		`mutation($id: ID!) { acceptTicket(id: $id) { id } }`,
-		`mutation($id: ID!) { changeTicketPriority(id: $id, priority: LOW, reason: "a workaround helps") { id } }`,
-		`mutation($id: ID!) { startWork(id: $id) { id } }`,
-		`mutation($id: ID!) { resolveTicket(id: $id, resolution: "Fixed") { id } }`,
-	} {
+	for _, op := range stateWalk {
 		e.Do(t, agent.Token, op, id, nil)
 	}
 	want := []string{
@@ -131,54 +132,20 @@ func TestSubscribedEventsShowTheStateOfTheirMoment(t *testing.T) {
 	agent := e.Agent(t, "AGENT")
 	tk := e.CreateTicket(t, tn.User.Token, map[string]any{"priority": "HIGH"})
 	id := map[string]any{"id": tk.ID}
-	c, err := accDial(t, e, agent.Token, true)
-	if err != nil {
-		t.Fatal(err)
+	c := e.OpenSocket(t, apitest.SocketOptions{HeaderToken: agent.Token})
+	c.Subscribe(t, "1", `subscription($t: ID) { ticketEvents(ticketID: $t) { `+timelineFields+` } }`, map[string]any{"t": tk.ID})
+	read := func(m apitest.Message) timelineEvent {
+		t.Helper()
+		var d struct{ TicketEvents *timelineEvent }
+		if err := m.Decode(&d); err != nil || d.TicketEvents == nil {
+			t.Fatalf("subscription: %s %s", m.Type, m.Payload)
+		}
+		return *d.TicketEvents
 	}
-	c.subscribe(t, "1", `subscription($t: ID) { ticketEvents(ticketID: $t) { `+timelineFields+` } }`, map[string]any{"t": tk.ID})
 	// The subscription starts once the server has run its resolver: note
 	// internally until a note arrives.
-	next := func(wait time.Duration) (timelineEvent, bool) {
-		t.Helper()
-		timer := time.NewTimer(wait)
-		defer timer.Stop()
-		for {
-			select {
-			case m, ok := <-c.in:
-				if !ok {
-					t.Fatal("the connection closed")
-				}
-				if m.ID != "1" {
-					continue
-				}
-				var p struct {
-					Data   struct{ TicketEvents *timelineEvent }
-					Errors []apitest.Error
-				}
-				if m.Type != "next" || json.Unmarshal(m.Payload, &p) != nil || p.Data.TicketEvents == nil || len(p.Errors) > 0 {
-					t.Fatalf("subscription: %s %s", m.Type, m.Payload)
-				}
-				return *p.Data.TicketEvents, true
-			case <-timer.C:
-				return timelineEvent{}, false
-			}
-		}
-	}
-	for deadline := time.Now().Add(accWait); ; {
-		accAddComment(t, e, agent.Token, tk.ID, "marker", true)
-		if _, ok := next(800 * time.Millisecond); ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the subscription did not start within %v", accWait)
-		}
-	}
-	for _, op := range []string{
-		`mutation($id: ID!) { acceptTicket(id: $id) { id } }`,
-		`mutation($id: ID!) { changeTicketPriority(id: $id, priority: LOW, reason: "a workaround helps") { id } }`,
-		`mutation($id: ID!) { startWork(id: $id) { id } }`,
-		`mutation($id: ID!) { resolveTicket(id: $id, resolution: "Fixed") { id } }`,
-	} {
+	read(apitest.Started(t, func() { e.Comment(t, agent.Token, tk.ID, "marker", true) }, "1", c)[0])
+	for _, op := range stateWalk {
 		e.Do(t, agent.Token, op, id, nil)
 	}
 	want := []string{
@@ -187,10 +154,11 @@ func TestSubscribedEventsShowTheStateOfTheirMoment(t *testing.T) {
 	}
 	var got []string
 	for len(got) < len(want) {
-		ev, ok := next(accWait)
+		m, ok := c.Next(t, "1", accWait)
 		if !ok {
 			t.Fatalf("got %v, then nothing within %v; want %v", got, accWait, want)
 		}
+		ev := read(m)
 		if ev.Kind == "COMMENTED" {
 			continue // a late marker
 		}

@@ -237,6 +237,20 @@ type Response struct {
 	Errors []Error         `json:"errors"`
 }
 
+// HasData reports whether a response's data holds anything but nulls.
+func HasData(raw json.RawMessage) bool {
+	var m map[string]any
+	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	for _, v := range m {
+		if v != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Codes lists the error codes of the response.
 func (r Response) Codes() []string {
 	out := make([]string, len(r.Errors))

@@ -112,3 +112,11 @@ func (e *Env) CreateTicket(t testing.TB, token string, extra map[string]any) Tic
 	e.Do(t, token, `mutation($in: CreateTicketInput!) { createTicket(input: $in) { `+TicketFields+` } }`, map[string]any{"in": in}, &out)
 	return out.CreateTicket
 }
+
+// Comment adds a comment (an internal note, if internal) to ticket as
+// token.
+func (e *Env) Comment(t testing.TB, token, ticket, body string, internal bool) {
+	t.Helper()
+	e.Do(t, token, `mutation($in: AddCommentInput!) { addComment(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"ticketID": ticket, "body": body, "internal": internal}}, nil)
+}

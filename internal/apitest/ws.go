@@ -94,14 +94,29 @@ func (e *Env) DialSocket(t testing.TB, o SocketOptions) (*Socket, int, error) {
 // Socket connects with token in connection_init and waits for the ack.
 func (e *Env) Socket(t testing.TB, token string) *Socket {
 	t.Helper()
-	s, status, err := e.DialSocket(t, SocketOptions{Token: token})
+	return e.OpenSocket(t, SocketOptions{Token: token})
+}
+
+// OpenSocket connects as o says and waits for the ack; anything else is
+// fatal.
+func (e *Env) OpenSocket(t testing.TB, o SocketOptions) *Socket {
+	t.Helper()
+	s, status, err := e.DialSocket(t, o)
 	if err != nil {
 		t.Fatalf("apitest: WebSocket upgrade refused (HTTP %d): %v", status, err)
 	}
-	if m, ok := s.AwaitInit(); !ok || m.Type != "connection_ack" {
-		t.Fatalf("apitest: connection_init not acknowledged: %+v (closed: %v)", m, s.Err())
+	if acked, _, detail := s.Ack(SocketWait); !acked {
+		t.Fatalf("apitest: connection_init not acknowledged: %s", detail)
 	}
 	return s
+}
+
+// Auth puts token in connection_init, or (header) on the upgrade request.
+func Auth(token string, header bool) SocketOptions {
+	if header {
+		return SocketOptions{HeaderToken: token}
+	}
+	return SocketOptions{Token: token}
 }
 
 func (s *Socket) read() {
@@ -136,15 +151,40 @@ func (s *Socket) op(id string) chan Message {
 
 // AwaitInit waits for the answer to connection_init; false when the
 // connection ended (or nothing came within SocketWait).
-func (s *Socket) AwaitInit() (Message, bool) {
+func (s *Socket) AwaitInit() (Message, bool) { return s.awaitInit(SocketWait) }
+
+func (s *Socket) awaitInit(wait time.Duration) (Message, bool) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	select {
 	case m := <-s.Init:
 		return m, true
+	case <-timer.C:
+		return Message{}, false
 	case <-s.done:
-		return Message{}, false
-	case <-time.After(SocketWait):
-		return Message{}, false
+		select { // what arrived before the end
+		case m := <-s.Init:
+			return m, true
+		default:
+			return Message{}, false
+		}
 	}
+}
+
+// Ack waits up to wait for the answer to connection_init: acknowledged,
+// or refused (another message, or the connection closed), or neither;
+// detail says what came instead of the ack.
+func (s *Socket) Ack(wait time.Duration) (acked, refused bool, detail string) {
+	m, ok := s.awaitInit(wait)
+	switch {
+	case ok && m.Type == "connection_ack":
+		return true, false, ""
+	case ok:
+		return false, true, fmt.Sprintf("%s %s", m.Type, m.Payload)
+	case s.Err() != nil:
+		return false, true, fmt.Sprintf("connection closed (%v)", s.Err())
+	}
+	return false, false, fmt.Sprintf("no answer to connection_init within %v", wait)
 }
 
 // Done is closed when the connection has ended.
@@ -214,6 +254,94 @@ func (s *Socket) Await(id string, wait time.Duration) (Message, bool) {
 	}
 }
 
+// Next waits up to wait for the next message of operation id; false when
+// none came in time. The connection ending first is fatal.
+func (s *Socket) Next(t testing.TB, id string, wait time.Duration) (Message, bool) {
+	t.Helper()
+	m, ok := s.Await(id, wait)
+	if !ok && s.Err() != nil {
+		t.Fatalf("apitest: operation %s: the connection closed (%v)", id, s.Err())
+	}
+	return m, ok
+}
+
+// Answer waits for the first answer to operation id: the errors of an
+// error message or of a next payload, none for complete. The connection
+// ending, or no answer within SocketWait, is fatal.
+func (s *Socket) Answer(t testing.TB, id string) []Error {
+	t.Helper()
+	m, ok := s.Next(t, id, SocketWait)
+	if !ok {
+		t.Fatalf("apitest: operation %s: no answer within %v", id, SocketWait)
+	}
+	if m.Type == "complete" {
+		return nil
+	}
+	r, err := m.Result()
+	if err != nil {
+		t.Fatalf("apitest: operation %s: %v in %s", id, err, m.Payload)
+	}
+	return r.Errors
+}
+
+// Refusal waits for operation id to end, which is fatal when it does not
+// within SocketWait: the error codes its messages carried, and whether
+// any carried data (HasData).
+func (s *Socket) Refusal(t testing.TB, id string) (codes []string, data bool) {
+	t.Helper()
+	results, end := s.Collect(t, id)
+	if end == "" {
+		t.Fatalf("apitest: operation %s: not refused within %v (closed: %v)", id, SocketWait, s.Err())
+	}
+	for _, r := range results {
+		codes = append(codes, r.Codes()...)
+		data = data || HasData(r.Data)
+	}
+	return codes, data
+}
+
+// Decode reads a next message without errors: its data into out.
+func (m Message) Decode(out any) error {
+	if m.Type != "next" {
+		return errors.New("apitest: a " + m.Type + " message, not next")
+	}
+	r, err := m.Result()
+	if err != nil {
+		return err
+	}
+	if len(r.Errors) > 0 {
+		return fmt.Errorf("apitest: errors %v", r.Errors)
+	}
+	return json.Unmarshal(r.Data, out)
+}
+
+// Started runs marker (an action whose event every subscription may see)
+// until subscription id on each of socks has delivered a message; it
+// returns the first message of each.
+func Started(t testing.TB, marker func(), id string, socks ...*Socket) []Message {
+	t.Helper()
+	got := make([]Message, len(socks))
+	have := make([]bool, len(socks))
+	time.Sleep(100 * time.Millisecond) // let the server run the resolvers
+	for deadline := time.Now().Add(SocketWait); ; {
+		marker()
+		wait := time.Now().Add(800 * time.Millisecond)
+		started := true
+		for i, s := range socks {
+			if !have[i] {
+				got[i], have[i] = s.Await(id, max(time.Until(wait), time.Millisecond))
+			}
+			started = started && have[i]
+		}
+		if started {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("apitest: subscription %s did not start within %v", id, SocketWait)
+		}
+	}
+}
+
 // Result reads a next or error message as a Response.
 func (m Message) Result() (Response, error) {
 	var r Response
@@ -234,6 +362,12 @@ func (m Message) Result() (Response, error) {
 func (s *Socket) Run(t testing.TB, id, query string, vars map[string]any) (results []Response, end string) {
 	t.Helper()
 	s.Subscribe(t, id, query, vars)
+	return s.Collect(t, id)
+}
+
+// Collect gathers the results of the started operation id as Run does.
+func (s *Socket) Collect(t testing.TB, id string) (results []Response, end string) {
+	t.Helper()
 	for deadline := time.Now().Add(SocketWait); ; {
 		m, ok := s.Await(id, time.Until(deadline))
 		if !ok {

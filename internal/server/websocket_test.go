@@ -31,13 +31,9 @@ const allEvents = `subscription($t: ID) { ticketEvents(ticketID: $t) {
 // event reads a next message of ticketEvents.
 func event(t *testing.T, m apitest.Message) wsEvent {
 	t.Helper()
-	r, err := m.Result()
-	if err != nil || len(r.Errors) > 0 {
-		t.Fatalf("subscription %s: %s %s", m.ID, m.Type, m.Payload)
-	}
 	var d struct{ TicketEvents wsEvent }
-	if err := json.Unmarshal(r.Data, &d); err != nil {
-		t.Fatalf("subscription %s: %v in %s", m.ID, err, r.Data)
+	if err := m.Decode(&d); err != nil {
+		t.Fatalf("subscription %s: %v: %s %s", m.ID, err, m.Type, m.Payload)
 	}
 	return d.TicketEvents
 }
@@ -46,8 +42,7 @@ func event(t *testing.T, m apitest.Message) wsEvent {
 // newest of the ticket's timeline.
 func comment(t *testing.T, e *apitest.Env, token, ticket string) {
 	t.Helper()
-	e.Do(t, token, `mutation($in: AddCommentInput!) { addComment(input: $in) { id } }`,
-		map[string]any{"in": map[string]any{"ticketID": ticket, "body": apitest.Unique("comment")}}, nil)
+	e.Comment(t, token, ticket, apitest.Unique("comment"), false)
 }
 
 // started comments on ticket as token until subscription id on s carries
@@ -55,14 +50,7 @@ func comment(t *testing.T, e *apitest.Env, token, ticket string) {
 // returns that event.
 func started(t *testing.T, e *apitest.Env, s *apitest.Socket, id, token, ticket string) wsEvent {
 	t.Helper()
-	for deadline := time.Now().Add(apitest.SocketWait); time.Now().Before(deadline); {
-		comment(t, e, token, ticket)
-		if m, ok := s.Await(id, time.Second); ok {
-			return event(t, m)
-		}
-	}
-	t.Fatalf("subscription %s did not start", id)
-	return wsEvent{}
+	return event(t, apitest.Started(t, func() { comment(t, e, token, ticket) }, id, s)[0])
 }
 
 // until collects the events of subscription id up to the first of ticket.
@@ -82,20 +70,21 @@ func until(t *testing.T, s *apitest.Socket, id, ticket string) []wsEvent {
 	}
 }
 
-// ended waits for subscription id to end; it returns the error codes it
-// ended with (none for a plain complete).
-func ended(t *testing.T, s *apitest.Socket, id string) (codes []string, ok bool) {
+// ended waits for subscription id to end, past the events it still
+// carries; it returns the error codes it ended with (none for a plain
+// complete) and the message it ended with.
+func ended(t *testing.T, s *apitest.Socket, id string) (codes []string, end apitest.Message, ok bool) {
 	t.Helper()
 	for deadline := time.Now().Add(apitest.SocketWait); ; {
 		m, got := s.Await(id, time.Until(deadline))
 		switch {
 		case !got:
-			return nil, false
+			return nil, m, false
 		case m.Type == "complete":
-			return codes, true
+			return nil, m, true
 		case m.Type == "error":
 			r, _ := m.Result()
-			return r.Codes(), true
+			return r.Codes(), m, true
 		}
 	}
 }
@@ -117,7 +106,7 @@ func TestSocketOperationsRunAsTheTokensOwnerOfNow(t *testing.T) {
 		t.Fatalf("HTTP with the deactivated contact's token: %d", r.Status)
 	}
 	t.Run("its open subscription ends with UNAUTHENTICATED", func(t *testing.T) {
-		if codes, ok := ended(t, s, "stream"); !ok || !slices.Equal(codes, []string{"UNAUTHENTICATED"}) {
+		if codes, _, ok := ended(t, s, "stream"); !ok || !slices.Equal(codes, []string{"UNAUTHENTICATED"}) {
 			t.Errorf("the stream ended = %v with %v; want an UNAUTHENTICATED error", ok, codes)
 		}
 	})
@@ -210,18 +199,13 @@ func TestSubscriptionToATicketNoLongerVisibleEnds(t *testing.T) {
 	started(t, e, s, "one", agent.Token, tk.ID)
 	e.Do(t, apitest.AdminToken, `mutation($id: ID!) { updateContact(id: $id, input: {role: USER}) { id } }`, map[string]any{"id": tn.Master.ID}, nil)
 	comment(t, e, agent.Token, tk.ID)
-	for deadline := time.Now().Add(apitest.SocketWait); ; {
-		m, ok := s.Await("one", time.Until(deadline))
-		if !ok {
-			t.Fatal("the stream of a ticket the demoted MASTER no longer sees did not end")
-		}
-		if m.Type == "next" {
-			continue // sent before the demotion was seen
-		}
-		if r, _ := m.Result(); m.Type != "error" || !slices.Equal(r.Codes(), []string{"NOT_FOUND"}) {
-			t.Fatalf("the stream ended with %s %s; want a NOT_FOUND error", m.Type, m.Payload)
-		}
-		return
+	// Events sent before the demotion was seen may come first.
+	codes, m, ok := ended(t, s, "one")
+	if !ok {
+		t.Fatal("the stream of a ticket the demoted MASTER no longer sees did not end")
+	}
+	if m.Type != "error" || !slices.Equal(codes, []string{"NOT_FOUND"}) {
+		t.Fatalf("the stream ended with %s %s; want a NOT_FOUND error", m.Type, m.Payload)
 	}
 }
 
