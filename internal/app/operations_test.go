@@ -37,7 +37,6 @@ func stopProcess(t *testing.T, p *process) {
 // in-process Temporal frontend listens on HELPDESK_TEMPORAL_LISTEN, where
 // an SDK client (as the temporal CLI is) finds a ticket's workflow by its ID.
 func TestInProcessTemporalServesTheTemporalCLIOnItsListenAddress(t *testing.T) {
-	t.Parallel()
 	addr, temporalAddr := freeAddr(t), freeAddr(t)
 	p := launchWith(t, t.TempDir(), addr, map[string]string{"HELPDESK_TEMPORAL_LISTEN": temporalAddr})
 	defer stopProcess(t, p)
@@ -56,7 +55,6 @@ func TestInProcessTemporalServesTheTemporalCLIOnItsListenAddress(t *testing.T) {
 // port is taken, starting fails with an error that names
 // HELPDESK_TEMPORAL_LISTEN and says what to do.
 func TestBusyTemporalListenAddressIsAStartErrorNamingTheVariable(t *testing.T) {
-	t.Parallel()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +76,6 @@ func TestBusyTemporalListenAddressIsAStartErrorNamingTheVariable(t *testing.T) {
 // TestMetricsStayOnTheAPIPortByDefault: without HELPDESK_METRICS_ADDR,
 // /metrics is served beside the API.
 func TestMetricsStayOnTheAPIPortByDefault(t *testing.T) {
-	t.Parallel()
 	addr := freeAddr(t)
 	p := launch(t, t.TempDir(), addr)
 	defer stopProcess(t, p)
@@ -92,7 +89,6 @@ func TestMetricsStayOnTheAPIPortByDefault(t *testing.T) {
 // HELPDESK_METRICS_ADDR, /metrics is served there (counting the API's
 // requests) and no longer on the API port.
 func TestMetricsMoveToTheirOwnListenerWithMetricsAddr(t *testing.T) {
-	t.Parallel()
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	p := launchWith(t, t.TempDir(), addr, map[string]string{"HELPDESK_METRICS_ADDR": metricsAddr})
 	defer stopProcess(t, p)
@@ -125,7 +121,6 @@ func fetch(t *testing.T, url string) (int, string) {
 // message saying so, and leaves the database file — at an older schema
 // version, so a migration would change it — exactly as it was.
 func TestSecondProcessOnADataDirInUseFailsBeforeTouchingTheDatabase(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "helpdesk.db")
 	old, err := sql.Open("sqlite", "file:"+dbPath)
