@@ -51,6 +51,8 @@ import (
 // has only state and territory lists there; its national holidays are the
 // days closed in all eight of them. (The library's "aa" (common holidays)
 // and "ecb" (the European Central Bank's TARGET days) are not countries.)
+// Chile, Colombia, Mexico, Peru and Uruguay, which the library lacks, have
+// our own lists on its types (holidays_latam.go).
 var countries = map[string]*country{
 	"AR": {lists: [][]*cal.Holiday{ar.Holidays}},
 	"AT": {lists: [][]*cal.Holiday{calat.Holidays}},
@@ -61,6 +63,8 @@ var countries = map[string]*country{
 	"BR": {lists: [][]*cal.Holiday{br.Holidays}},
 	"CA": {lists: [][]*cal.Holiday{ca.Holidays}},
 	"CH": {lists: [][]*cal.Holiday{ch.Holidays}},
+	"CL": {lists: [][]*cal.Holiday{holidaysCL}},
+	"CO": {lists: [][]*cal.Holiday{holidaysCO}},
 	"CZ": {lists: [][]*cal.Holiday{cz.Holidays}},
 	"DE": {lists: [][]*cal.Holiday{de.Holidays}},
 	"DK": {lists: [][]*cal.Holiday{dk.Holidays}},
@@ -74,11 +78,13 @@ var countries = map[string]*country{
 	"JP": {lists: [][]*cal.Holiday{jp.Holidays}},
 	"LT": {lists: [][]*cal.Holiday{lt.Holidays}},
 	"LV": {lists: [][]*cal.Holiday{lv.Holidays}},
+	"MX": {lists: [][]*cal.Holiday{holidaysMX}},
 	"MW": {lists: [][]*cal.Holiday{mw.Holidays}},
 	"NC": {lists: [][]*cal.Holiday{nc.Holidays}},
 	"NL": {lists: [][]*cal.Holiday{nl.Holidays}},
 	"NO": {lists: [][]*cal.Holiday{no.Holidays}},
 	"NZ": {lists: [][]*cal.Holiday{nz.Holidays}},
+	"PE": {lists: [][]*cal.Holiday{holidaysPE}},
 	"PL": {lists: [][]*cal.Holiday{pl.Holidays}},
 	"RO": {lists: [][]*cal.Holiday{ro.Holidays}},
 	"RU": {lists: [][]*cal.Holiday{ru.Holidays}},
@@ -87,6 +93,7 @@ var countries = map[string]*country{
 	"SK": {lists: [][]*cal.Holiday{sk.Holidays}},
 	"UA": {lists: [][]*cal.Holiday{ua.Holidays}},
 	"US": {lists: [][]*cal.Holiday{us.Holidays}},
+	"UY": {lists: [][]*cal.Holiday{holidaysUY}},
 	"ZA": {lists: [][]*cal.Holiday{za.Holidays}},
 }
 
