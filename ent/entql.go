@@ -247,37 +247,44 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Ticket",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			ticket.FieldCreatedAt:             {Type: field.TypeTime, Column: ticket.FieldCreatedAt},
-			ticket.FieldUpdatedAt:             {Type: field.TypeTime, Column: ticket.FieldUpdatedAt},
-			ticket.FieldSubject:               {Type: field.TypeString, Column: ticket.FieldSubject},
-			ticket.FieldDescription:           {Type: field.TypeString, Column: ticket.FieldDescription},
-			ticket.FieldStatus:                {Type: field.TypeEnum, Column: ticket.FieldStatus},
-			ticket.FieldPriority:              {Type: field.TypeEnum, Column: ticket.FieldPriority},
-			ticket.FieldPriorityRank:          {Type: field.TypeInt, Column: ticket.FieldPriorityRank},
-			ticket.FieldCategory:              {Type: field.TypeEnum, Column: ticket.FieldCategory},
-			ticket.FieldChannel:               {Type: field.TypeEnum, Column: ticket.FieldChannel},
-			ticket.FieldEscalationLevel:       {Type: field.TypeInt, Column: ticket.FieldEscalationLevel},
-			ticket.FieldEventType:             {Type: field.TypeString, Column: ticket.FieldEventType},
-			ticket.FieldCurrentStatus:         {Type: field.TypeString, Column: ticket.FieldCurrentStatus},
-			ticket.FieldOnsetAt:               {Type: field.TypeTime, Column: ticket.FieldOnsetAt},
-			ticket.FieldLogs:                  {Type: field.TypeString, Column: ticket.FieldLogs},
-			ticket.FieldSofNumber:             {Type: field.TypeString, Column: ticket.FieldSofNumber},
-			ticket.FieldIdempotencyKey:        {Type: field.TypeString, Column: ticket.FieldIdempotencyKey},
-			ticket.FieldFirstResponseDueAt:    {Type: field.TypeTime, Column: ticket.FieldFirstResponseDueAt},
-			ticket.FieldResolutionDueAt:       {Type: field.TypeTime, Column: ticket.FieldResolutionDueAt},
-			ticket.FieldFirstRespondedAt:      {Type: field.TypeTime, Column: ticket.FieldFirstRespondedAt},
-			ticket.FieldResolvedAt:            {Type: field.TypeTime, Column: ticket.FieldResolvedAt},
-			ticket.FieldClosedAt:              {Type: field.TypeTime, Column: ticket.FieldClosedAt},
-			ticket.FieldSLAPaused:             {Type: field.TypeBool, Column: ticket.FieldSLAPaused},
-			ticket.FieldPausedAt:              {Type: field.TypeTime, Column: ticket.FieldPausedAt},
-			ticket.FieldPausedSeconds:         {Type: field.TypeInt, Column: ticket.FieldPausedSeconds},
-			ticket.FieldFirstResponseBreached: {Type: field.TypeBool, Column: ticket.FieldFirstResponseBreached},
-			ticket.FieldResolutionBreached:    {Type: field.TypeBool, Column: ticket.FieldResolutionBreached},
-			ticket.FieldSLAPolicy:             {Type: field.TypeJSON, Column: ticket.FieldSLAPolicy},
-			ticket.FieldOrganizationID:        {Type: field.TypeInt, Column: ticket.FieldOrganizationID},
-			ticket.FieldRequesterID:           {Type: field.TypeInt, Column: ticket.FieldRequesterID},
-			ticket.FieldServiceID:             {Type: field.TypeInt, Column: ticket.FieldServiceID},
-			ticket.FieldAssigneeID:            {Type: field.TypeInt, Column: ticket.FieldAssigneeID},
+			ticket.FieldCreatedAt:               {Type: field.TypeTime, Column: ticket.FieldCreatedAt},
+			ticket.FieldUpdatedAt:               {Type: field.TypeTime, Column: ticket.FieldUpdatedAt},
+			ticket.FieldSubject:                 {Type: field.TypeString, Column: ticket.FieldSubject},
+			ticket.FieldDescription:             {Type: field.TypeString, Column: ticket.FieldDescription},
+			ticket.FieldStatus:                  {Type: field.TypeEnum, Column: ticket.FieldStatus},
+			ticket.FieldPriority:                {Type: field.TypeEnum, Column: ticket.FieldPriority},
+			ticket.FieldPriorityRank:            {Type: field.TypeInt, Column: ticket.FieldPriorityRank},
+			ticket.FieldCategory:                {Type: field.TypeEnum, Column: ticket.FieldCategory},
+			ticket.FieldChannel:                 {Type: field.TypeEnum, Column: ticket.FieldChannel},
+			ticket.FieldEscalationLevel:         {Type: field.TypeInt, Column: ticket.FieldEscalationLevel},
+			ticket.FieldEventType:               {Type: field.TypeString, Column: ticket.FieldEventType},
+			ticket.FieldCurrentStatus:           {Type: field.TypeString, Column: ticket.FieldCurrentStatus},
+			ticket.FieldOnsetAt:                 {Type: field.TypeTime, Column: ticket.FieldOnsetAt},
+			ticket.FieldLogs:                    {Type: field.TypeString, Column: ticket.FieldLogs},
+			ticket.FieldSofNumber:               {Type: field.TypeString, Column: ticket.FieldSofNumber},
+			ticket.FieldIdempotencyKey:          {Type: field.TypeString, Column: ticket.FieldIdempotencyKey},
+			ticket.FieldFirstResponseDueAt:      {Type: field.TypeTime, Column: ticket.FieldFirstResponseDueAt},
+			ticket.FieldResolutionDueAt:         {Type: field.TypeTime, Column: ticket.FieldResolutionDueAt},
+			ticket.FieldFirstRespondedAt:        {Type: field.TypeTime, Column: ticket.FieldFirstRespondedAt},
+			ticket.FieldResolvedAt:              {Type: field.TypeTime, Column: ticket.FieldResolvedAt},
+			ticket.FieldClosedAt:                {Type: field.TypeTime, Column: ticket.FieldClosedAt},
+			ticket.FieldSLAPaused:               {Type: field.TypeBool, Column: ticket.FieldSLAPaused},
+			ticket.FieldPausedAt:                {Type: field.TypeTime, Column: ticket.FieldPausedAt},
+			ticket.FieldPausedSeconds:           {Type: field.TypeInt, Column: ticket.FieldPausedSeconds},
+			ticket.FieldFirstResponseBreached:   {Type: field.TypeBool, Column: ticket.FieldFirstResponseBreached},
+			ticket.FieldResolutionBreached:      {Type: field.TypeBool, Column: ticket.FieldResolutionBreached},
+			ticket.FieldFirstResponseWarnedAt:   {Type: field.TypeTime, Column: ticket.FieldFirstResponseWarnedAt},
+			ticket.FieldResolutionWarnedAt:      {Type: field.TypeTime, Column: ticket.FieldResolutionWarnedAt},
+			ticket.FieldFirstResponseBreachedAt: {Type: field.TypeTime, Column: ticket.FieldFirstResponseBreachedAt},
+			ticket.FieldResolutionBreachedAt:    {Type: field.TypeTime, Column: ticket.FieldResolutionBreachedAt},
+			ticket.FieldRemindedAt:              {Type: field.TypeTime, Column: ticket.FieldRemindedAt},
+			ticket.FieldEscalatedAt:             {Type: field.TypeTime, Column: ticket.FieldEscalatedAt},
+			ticket.FieldPausedIntervals:         {Type: field.TypeJSON, Column: ticket.FieldPausedIntervals},
+			ticket.FieldSLAPolicy:               {Type: field.TypeJSON, Column: ticket.FieldSLAPolicy},
+			ticket.FieldOrganizationID:          {Type: field.TypeInt, Column: ticket.FieldOrganizationID},
+			ticket.FieldRequesterID:             {Type: field.TypeInt, Column: ticket.FieldRequesterID},
+			ticket.FieldServiceID:               {Type: field.TypeInt, Column: ticket.FieldServiceID},
+			ticket.FieldAssigneeID:              {Type: field.TypeInt, Column: ticket.FieldAssigneeID},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -2025,6 +2032,41 @@ func (f *TicketFilter) WhereFirstResponseBreached(p entql.BoolP) {
 // WhereResolutionBreached applies the entql bool predicate on the resolution_breached field.
 func (f *TicketFilter) WhereResolutionBreached(p entql.BoolP) {
 	f.Where(p.Field(ticket.FieldResolutionBreached))
+}
+
+// WhereFirstResponseWarnedAt applies the entql time.Time predicate on the first_response_warned_at field.
+func (f *TicketFilter) WhereFirstResponseWarnedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldFirstResponseWarnedAt))
+}
+
+// WhereResolutionWarnedAt applies the entql time.Time predicate on the resolution_warned_at field.
+func (f *TicketFilter) WhereResolutionWarnedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldResolutionWarnedAt))
+}
+
+// WhereFirstResponseBreachedAt applies the entql time.Time predicate on the first_response_breached_at field.
+func (f *TicketFilter) WhereFirstResponseBreachedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldFirstResponseBreachedAt))
+}
+
+// WhereResolutionBreachedAt applies the entql time.Time predicate on the resolution_breached_at field.
+func (f *TicketFilter) WhereResolutionBreachedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldResolutionBreachedAt))
+}
+
+// WhereRemindedAt applies the entql time.Time predicate on the reminded_at field.
+func (f *TicketFilter) WhereRemindedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldRemindedAt))
+}
+
+// WhereEscalatedAt applies the entql time.Time predicate on the escalated_at field.
+func (f *TicketFilter) WhereEscalatedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldEscalatedAt))
+}
+
+// WherePausedIntervals applies the entql json.RawMessage predicate on the paused_intervals field.
+func (f *TicketFilter) WherePausedIntervals(p entql.BytesP) {
+	f.Where(p.Field(ticket.FieldPausedIntervals))
 }
 
 // WhereSLAPolicy applies the entql json.RawMessage predicate on the sla_policy field.

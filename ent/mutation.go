@@ -9332,60 +9332,68 @@ func (m *ServiceMutation) ResetEdge(name string) error {
 // TicketMutation represents an operation that mutates the Ticket nodes in the graph.
 type TicketMutation struct {
 	config
-	op                      Op
-	typ                     string
-	id                      *int
-	created_at              *time.Time
-	updated_at              *time.Time
-	subject                 *string
-	description             *string
-	status                  *schematype.Status
-	priority                *schematype.Priority
-	priority_rank           *int
-	addpriority_rank        *int
-	category                *ticket.Category
-	channel                 *ticket.Channel
-	escalation_level        *int
-	addescalation_level     *int
-	event_type              *string
-	current_status          *string
-	onset_at                *time.Time
-	logs                    *string
-	sof_number              *string
-	idempotency_key         *string
-	first_response_due_at   *time.Time
-	resolution_due_at       *time.Time
-	first_responded_at      *time.Time
-	resolved_at             *time.Time
-	closed_at               *time.Time
-	sla_paused              *bool
-	paused_at               *time.Time
-	paused_seconds          *int
-	addpaused_seconds       *int
-	first_response_breached *bool
-	resolution_breached     *bool
-	sla_policy              *sla.Policy
-	clearedFields           map[string]struct{}
-	organization            *int
-	clearedorganization     bool
-	requester               *int
-	clearedrequester        bool
-	service                 *int
-	clearedservice          bool
-	assignee                *int
-	clearedassignee         bool
-	comments                map[int]struct{}
-	removedcomments         map[int]struct{}
-	clearedcomments         bool
-	events                  map[int]struct{}
-	removedevents           map[int]struct{}
-	clearedevents           bool
-	notifications           map[int]struct{}
-	removednotifications    map[int]struct{}
-	clearednotifications    bool
-	done                    bool
-	oldValue                func(context.Context) (*Ticket, error)
-	predicates              []predicate.Ticket
+	op                         Op
+	typ                        string
+	id                         *int
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	subject                    *string
+	description                *string
+	status                     *schematype.Status
+	priority                   *schematype.Priority
+	priority_rank              *int
+	addpriority_rank           *int
+	category                   *ticket.Category
+	channel                    *ticket.Channel
+	escalation_level           *int
+	addescalation_level        *int
+	event_type                 *string
+	current_status             *string
+	onset_at                   *time.Time
+	logs                       *string
+	sof_number                 *string
+	idempotency_key            *string
+	first_response_due_at      *time.Time
+	resolution_due_at          *time.Time
+	first_responded_at         *time.Time
+	resolved_at                *time.Time
+	closed_at                  *time.Time
+	sla_paused                 *bool
+	paused_at                  *time.Time
+	paused_seconds             *int
+	addpaused_seconds          *int
+	first_response_breached    *bool
+	resolution_breached        *bool
+	first_response_warned_at   *time.Time
+	resolution_warned_at       *time.Time
+	first_response_breached_at *time.Time
+	resolution_breached_at     *time.Time
+	reminded_at                *time.Time
+	escalated_at               *time.Time
+	paused_intervals           *[]sla.Interval
+	appendpaused_intervals     []sla.Interval
+	sla_policy                 *sla.Policy
+	clearedFields              map[string]struct{}
+	organization               *int
+	clearedorganization        bool
+	requester                  *int
+	clearedrequester           bool
+	service                    *int
+	clearedservice             bool
+	assignee                   *int
+	clearedassignee            bool
+	comments                   map[int]struct{}
+	removedcomments            map[int]struct{}
+	clearedcomments            bool
+	events                     map[int]struct{}
+	removedevents              map[int]struct{}
+	clearedevents              bool
+	notifications              map[int]struct{}
+	removednotifications       map[int]struct{}
+	clearednotifications       bool
+	done                       bool
+	oldValue                   func(context.Context) (*Ticket, error)
+	predicates                 []predicate.Ticket
 }
 
 var _ ent.Mutation = (*TicketMutation)(nil)
@@ -10638,6 +10646,365 @@ func (m *TicketMutation) ResetResolutionBreached() {
 	m.resolution_breached = nil
 }
 
+// SetFirstResponseWarnedAt sets the "first_response_warned_at" field.
+func (m *TicketMutation) SetFirstResponseWarnedAt(t time.Time) {
+	m.first_response_warned_at = &t
+}
+
+// FirstResponseWarnedAt returns the value of the "first_response_warned_at" field in the mutation.
+func (m *TicketMutation) FirstResponseWarnedAt() (r time.Time, exists bool) {
+	v := m.first_response_warned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstResponseWarnedAt returns the old "first_response_warned_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstResponseWarnedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstResponseWarnedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstResponseWarnedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstResponseWarnedAt: %w", err)
+	}
+	return oldValue.FirstResponseWarnedAt, nil
+}
+
+// ClearFirstResponseWarnedAt clears the value of the "first_response_warned_at" field.
+func (m *TicketMutation) ClearFirstResponseWarnedAt() {
+	m.first_response_warned_at = nil
+	m.clearedFields[ticket.FieldFirstResponseWarnedAt] = struct{}{}
+}
+
+// FirstResponseWarnedAtCleared returns if the "first_response_warned_at" field was cleared in this mutation.
+func (m *TicketMutation) FirstResponseWarnedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstResponseWarnedAt]
+	return ok
+}
+
+// ResetFirstResponseWarnedAt resets all changes to the "first_response_warned_at" field.
+func (m *TicketMutation) ResetFirstResponseWarnedAt() {
+	m.first_response_warned_at = nil
+	delete(m.clearedFields, ticket.FieldFirstResponseWarnedAt)
+}
+
+// SetResolutionWarnedAt sets the "resolution_warned_at" field.
+func (m *TicketMutation) SetResolutionWarnedAt(t time.Time) {
+	m.resolution_warned_at = &t
+}
+
+// ResolutionWarnedAt returns the value of the "resolution_warned_at" field in the mutation.
+func (m *TicketMutation) ResolutionWarnedAt() (r time.Time, exists bool) {
+	v := m.resolution_warned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolutionWarnedAt returns the old "resolution_warned_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldResolutionWarnedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolutionWarnedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolutionWarnedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolutionWarnedAt: %w", err)
+	}
+	return oldValue.ResolutionWarnedAt, nil
+}
+
+// ClearResolutionWarnedAt clears the value of the "resolution_warned_at" field.
+func (m *TicketMutation) ClearResolutionWarnedAt() {
+	m.resolution_warned_at = nil
+	m.clearedFields[ticket.FieldResolutionWarnedAt] = struct{}{}
+}
+
+// ResolutionWarnedAtCleared returns if the "resolution_warned_at" field was cleared in this mutation.
+func (m *TicketMutation) ResolutionWarnedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldResolutionWarnedAt]
+	return ok
+}
+
+// ResetResolutionWarnedAt resets all changes to the "resolution_warned_at" field.
+func (m *TicketMutation) ResetResolutionWarnedAt() {
+	m.resolution_warned_at = nil
+	delete(m.clearedFields, ticket.FieldResolutionWarnedAt)
+}
+
+// SetFirstResponseBreachedAt sets the "first_response_breached_at" field.
+func (m *TicketMutation) SetFirstResponseBreachedAt(t time.Time) {
+	m.first_response_breached_at = &t
+}
+
+// FirstResponseBreachedAt returns the value of the "first_response_breached_at" field in the mutation.
+func (m *TicketMutation) FirstResponseBreachedAt() (r time.Time, exists bool) {
+	v := m.first_response_breached_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstResponseBreachedAt returns the old "first_response_breached_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstResponseBreachedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstResponseBreachedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstResponseBreachedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstResponseBreachedAt: %w", err)
+	}
+	return oldValue.FirstResponseBreachedAt, nil
+}
+
+// ClearFirstResponseBreachedAt clears the value of the "first_response_breached_at" field.
+func (m *TicketMutation) ClearFirstResponseBreachedAt() {
+	m.first_response_breached_at = nil
+	m.clearedFields[ticket.FieldFirstResponseBreachedAt] = struct{}{}
+}
+
+// FirstResponseBreachedAtCleared returns if the "first_response_breached_at" field was cleared in this mutation.
+func (m *TicketMutation) FirstResponseBreachedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstResponseBreachedAt]
+	return ok
+}
+
+// ResetFirstResponseBreachedAt resets all changes to the "first_response_breached_at" field.
+func (m *TicketMutation) ResetFirstResponseBreachedAt() {
+	m.first_response_breached_at = nil
+	delete(m.clearedFields, ticket.FieldFirstResponseBreachedAt)
+}
+
+// SetResolutionBreachedAt sets the "resolution_breached_at" field.
+func (m *TicketMutation) SetResolutionBreachedAt(t time.Time) {
+	m.resolution_breached_at = &t
+}
+
+// ResolutionBreachedAt returns the value of the "resolution_breached_at" field in the mutation.
+func (m *TicketMutation) ResolutionBreachedAt() (r time.Time, exists bool) {
+	v := m.resolution_breached_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolutionBreachedAt returns the old "resolution_breached_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldResolutionBreachedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolutionBreachedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolutionBreachedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolutionBreachedAt: %w", err)
+	}
+	return oldValue.ResolutionBreachedAt, nil
+}
+
+// ClearResolutionBreachedAt clears the value of the "resolution_breached_at" field.
+func (m *TicketMutation) ClearResolutionBreachedAt() {
+	m.resolution_breached_at = nil
+	m.clearedFields[ticket.FieldResolutionBreachedAt] = struct{}{}
+}
+
+// ResolutionBreachedAtCleared returns if the "resolution_breached_at" field was cleared in this mutation.
+func (m *TicketMutation) ResolutionBreachedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldResolutionBreachedAt]
+	return ok
+}
+
+// ResetResolutionBreachedAt resets all changes to the "resolution_breached_at" field.
+func (m *TicketMutation) ResetResolutionBreachedAt() {
+	m.resolution_breached_at = nil
+	delete(m.clearedFields, ticket.FieldResolutionBreachedAt)
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (m *TicketMutation) SetRemindedAt(t time.Time) {
+	m.reminded_at = &t
+}
+
+// RemindedAt returns the value of the "reminded_at" field in the mutation.
+func (m *TicketMutation) RemindedAt() (r time.Time, exists bool) {
+	v := m.reminded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemindedAt returns the old "reminded_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldRemindedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemindedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemindedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemindedAt: %w", err)
+	}
+	return oldValue.RemindedAt, nil
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (m *TicketMutation) ClearRemindedAt() {
+	m.reminded_at = nil
+	m.clearedFields[ticket.FieldRemindedAt] = struct{}{}
+}
+
+// RemindedAtCleared returns if the "reminded_at" field was cleared in this mutation.
+func (m *TicketMutation) RemindedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldRemindedAt]
+	return ok
+}
+
+// ResetRemindedAt resets all changes to the "reminded_at" field.
+func (m *TicketMutation) ResetRemindedAt() {
+	m.reminded_at = nil
+	delete(m.clearedFields, ticket.FieldRemindedAt)
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (m *TicketMutation) SetEscalatedAt(t time.Time) {
+	m.escalated_at = &t
+}
+
+// EscalatedAt returns the value of the "escalated_at" field in the mutation.
+func (m *TicketMutation) EscalatedAt() (r time.Time, exists bool) {
+	v := m.escalated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalatedAt returns the old "escalated_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldEscalatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalatedAt: %w", err)
+	}
+	return oldValue.EscalatedAt, nil
+}
+
+// ClearEscalatedAt clears the value of the "escalated_at" field.
+func (m *TicketMutation) ClearEscalatedAt() {
+	m.escalated_at = nil
+	m.clearedFields[ticket.FieldEscalatedAt] = struct{}{}
+}
+
+// EscalatedAtCleared returns if the "escalated_at" field was cleared in this mutation.
+func (m *TicketMutation) EscalatedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldEscalatedAt]
+	return ok
+}
+
+// ResetEscalatedAt resets all changes to the "escalated_at" field.
+func (m *TicketMutation) ResetEscalatedAt() {
+	m.escalated_at = nil
+	delete(m.clearedFields, ticket.FieldEscalatedAt)
+}
+
+// SetPausedIntervals sets the "paused_intervals" field.
+func (m *TicketMutation) SetPausedIntervals(s []sla.Interval) {
+	m.paused_intervals = &s
+	m.appendpaused_intervals = nil
+}
+
+// PausedIntervals returns the value of the "paused_intervals" field in the mutation.
+func (m *TicketMutation) PausedIntervals() (r []sla.Interval, exists bool) {
+	v := m.paused_intervals
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPausedIntervals returns the old "paused_intervals" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldPausedIntervals(ctx context.Context) (v []sla.Interval, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPausedIntervals is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPausedIntervals requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPausedIntervals: %w", err)
+	}
+	return oldValue.PausedIntervals, nil
+}
+
+// AppendPausedIntervals adds s to the "paused_intervals" field.
+func (m *TicketMutation) AppendPausedIntervals(s []sla.Interval) {
+	m.appendpaused_intervals = append(m.appendpaused_intervals, s...)
+}
+
+// AppendedPausedIntervals returns the list of values that were appended to the "paused_intervals" field in this mutation.
+func (m *TicketMutation) AppendedPausedIntervals() ([]sla.Interval, bool) {
+	if len(m.appendpaused_intervals) == 0 {
+		return nil, false
+	}
+	return m.appendpaused_intervals, true
+}
+
+// ClearPausedIntervals clears the value of the "paused_intervals" field.
+func (m *TicketMutation) ClearPausedIntervals() {
+	m.paused_intervals = nil
+	m.appendpaused_intervals = nil
+	m.clearedFields[ticket.FieldPausedIntervals] = struct{}{}
+}
+
+// PausedIntervalsCleared returns if the "paused_intervals" field was cleared in this mutation.
+func (m *TicketMutation) PausedIntervalsCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldPausedIntervals]
+	return ok
+}
+
+// ResetPausedIntervals resets all changes to the "paused_intervals" field.
+func (m *TicketMutation) ResetPausedIntervals() {
+	m.paused_intervals = nil
+	m.appendpaused_intervals = nil
+	delete(m.clearedFields, ticket.FieldPausedIntervals)
+}
+
 // SetSLAPolicy sets the "sla_policy" field.
 func (m *TicketMutation) SetSLAPolicy(s sla.Policy) {
 	m.sla_policy = &s
@@ -11161,7 +11528,7 @@ func (m *TicketMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TicketMutation) Fields() []string {
-	fields := make([]string, 0, 31)
+	fields := make([]string, 0, 38)
 	if m.created_at != nil {
 		fields = append(fields, ticket.FieldCreatedAt)
 	}
@@ -11240,6 +11607,27 @@ func (m *TicketMutation) Fields() []string {
 	if m.resolution_breached != nil {
 		fields = append(fields, ticket.FieldResolutionBreached)
 	}
+	if m.first_response_warned_at != nil {
+		fields = append(fields, ticket.FieldFirstResponseWarnedAt)
+	}
+	if m.resolution_warned_at != nil {
+		fields = append(fields, ticket.FieldResolutionWarnedAt)
+	}
+	if m.first_response_breached_at != nil {
+		fields = append(fields, ticket.FieldFirstResponseBreachedAt)
+	}
+	if m.resolution_breached_at != nil {
+		fields = append(fields, ticket.FieldResolutionBreachedAt)
+	}
+	if m.reminded_at != nil {
+		fields = append(fields, ticket.FieldRemindedAt)
+	}
+	if m.escalated_at != nil {
+		fields = append(fields, ticket.FieldEscalatedAt)
+	}
+	if m.paused_intervals != nil {
+		fields = append(fields, ticket.FieldPausedIntervals)
+	}
 	if m.sla_policy != nil {
 		fields = append(fields, ticket.FieldSLAPolicy)
 	}
@@ -11315,6 +11703,20 @@ func (m *TicketMutation) Field(name string) (ent.Value, bool) {
 		return m.FirstResponseBreached()
 	case ticket.FieldResolutionBreached:
 		return m.ResolutionBreached()
+	case ticket.FieldFirstResponseWarnedAt:
+		return m.FirstResponseWarnedAt()
+	case ticket.FieldResolutionWarnedAt:
+		return m.ResolutionWarnedAt()
+	case ticket.FieldFirstResponseBreachedAt:
+		return m.FirstResponseBreachedAt()
+	case ticket.FieldResolutionBreachedAt:
+		return m.ResolutionBreachedAt()
+	case ticket.FieldRemindedAt:
+		return m.RemindedAt()
+	case ticket.FieldEscalatedAt:
+		return m.EscalatedAt()
+	case ticket.FieldPausedIntervals:
+		return m.PausedIntervals()
 	case ticket.FieldSLAPolicy:
 		return m.SLAPolicy()
 	case ticket.FieldOrganizationID:
@@ -11386,6 +11788,20 @@ func (m *TicketMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldFirstResponseBreached(ctx)
 	case ticket.FieldResolutionBreached:
 		return m.OldResolutionBreached(ctx)
+	case ticket.FieldFirstResponseWarnedAt:
+		return m.OldFirstResponseWarnedAt(ctx)
+	case ticket.FieldResolutionWarnedAt:
+		return m.OldResolutionWarnedAt(ctx)
+	case ticket.FieldFirstResponseBreachedAt:
+		return m.OldFirstResponseBreachedAt(ctx)
+	case ticket.FieldResolutionBreachedAt:
+		return m.OldResolutionBreachedAt(ctx)
+	case ticket.FieldRemindedAt:
+		return m.OldRemindedAt(ctx)
+	case ticket.FieldEscalatedAt:
+		return m.OldEscalatedAt(ctx)
+	case ticket.FieldPausedIntervals:
+		return m.OldPausedIntervals(ctx)
 	case ticket.FieldSLAPolicy:
 		return m.OldSLAPolicy(ctx)
 	case ticket.FieldOrganizationID:
@@ -11587,6 +12003,55 @@ func (m *TicketMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetResolutionBreached(v)
 		return nil
+	case ticket.FieldFirstResponseWarnedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstResponseWarnedAt(v)
+		return nil
+	case ticket.FieldResolutionWarnedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolutionWarnedAt(v)
+		return nil
+	case ticket.FieldFirstResponseBreachedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstResponseBreachedAt(v)
+		return nil
+	case ticket.FieldResolutionBreachedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolutionBreachedAt(v)
+		return nil
+	case ticket.FieldRemindedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemindedAt(v)
+		return nil
+	case ticket.FieldEscalatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalatedAt(v)
+		return nil
+	case ticket.FieldPausedIntervals:
+		v, ok := value.([]sla.Interval)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPausedIntervals(v)
+		return nil
 	case ticket.FieldSLAPolicy:
 		v, ok := value.(sla.Policy)
 		if !ok {
@@ -11727,6 +12192,27 @@ func (m *TicketMutation) ClearedFields() []string {
 	if m.FieldCleared(ticket.FieldPausedAt) {
 		fields = append(fields, ticket.FieldPausedAt)
 	}
+	if m.FieldCleared(ticket.FieldFirstResponseWarnedAt) {
+		fields = append(fields, ticket.FieldFirstResponseWarnedAt)
+	}
+	if m.FieldCleared(ticket.FieldResolutionWarnedAt) {
+		fields = append(fields, ticket.FieldResolutionWarnedAt)
+	}
+	if m.FieldCleared(ticket.FieldFirstResponseBreachedAt) {
+		fields = append(fields, ticket.FieldFirstResponseBreachedAt)
+	}
+	if m.FieldCleared(ticket.FieldResolutionBreachedAt) {
+		fields = append(fields, ticket.FieldResolutionBreachedAt)
+	}
+	if m.FieldCleared(ticket.FieldRemindedAt) {
+		fields = append(fields, ticket.FieldRemindedAt)
+	}
+	if m.FieldCleared(ticket.FieldEscalatedAt) {
+		fields = append(fields, ticket.FieldEscalatedAt)
+	}
+	if m.FieldCleared(ticket.FieldPausedIntervals) {
+		fields = append(fields, ticket.FieldPausedIntervals)
+	}
 	if m.FieldCleared(ticket.FieldSLAPolicy) {
 		fields = append(fields, ticket.FieldSLAPolicy)
 	}
@@ -11785,6 +12271,27 @@ func (m *TicketMutation) ClearField(name string) error {
 		return nil
 	case ticket.FieldPausedAt:
 		m.ClearPausedAt()
+		return nil
+	case ticket.FieldFirstResponseWarnedAt:
+		m.ClearFirstResponseWarnedAt()
+		return nil
+	case ticket.FieldResolutionWarnedAt:
+		m.ClearResolutionWarnedAt()
+		return nil
+	case ticket.FieldFirstResponseBreachedAt:
+		m.ClearFirstResponseBreachedAt()
+		return nil
+	case ticket.FieldResolutionBreachedAt:
+		m.ClearResolutionBreachedAt()
+		return nil
+	case ticket.FieldRemindedAt:
+		m.ClearRemindedAt()
+		return nil
+	case ticket.FieldEscalatedAt:
+		m.ClearEscalatedAt()
+		return nil
+	case ticket.FieldPausedIntervals:
+		m.ClearPausedIntervals()
 		return nil
 	case ticket.FieldSLAPolicy:
 		m.ClearSLAPolicy()
@@ -11880,6 +12387,27 @@ func (m *TicketMutation) ResetField(name string) error {
 		return nil
 	case ticket.FieldResolutionBreached:
 		m.ResetResolutionBreached()
+		return nil
+	case ticket.FieldFirstResponseWarnedAt:
+		m.ResetFirstResponseWarnedAt()
+		return nil
+	case ticket.FieldResolutionWarnedAt:
+		m.ResetResolutionWarnedAt()
+		return nil
+	case ticket.FieldFirstResponseBreachedAt:
+		m.ResetFirstResponseBreachedAt()
+		return nil
+	case ticket.FieldResolutionBreachedAt:
+		m.ResetResolutionBreachedAt()
+		return nil
+	case ticket.FieldRemindedAt:
+		m.ResetRemindedAt()
+		return nil
+	case ticket.FieldEscalatedAt:
+		m.ResetEscalatedAt()
+		return nil
+	case ticket.FieldPausedIntervals:
+		m.ResetPausedIntervals()
 		return nil
 	case ticket.FieldSLAPolicy:
 		m.ResetSLAPolicy()

@@ -76,6 +76,20 @@ type Ticket struct {
 	FirstResponseBreached bool `json:"first_response_breached,omitempty"`
 	// ResolutionBreached holds the value of the "resolution_breached" field.
 	ResolutionBreached bool `json:"resolution_breached,omitempty"`
+	// FirstResponseWarnedAt holds the value of the "first_response_warned_at" field.
+	FirstResponseWarnedAt *time.Time `json:"first_response_warned_at,omitempty"`
+	// ResolutionWarnedAt holds the value of the "resolution_warned_at" field.
+	ResolutionWarnedAt *time.Time `json:"resolution_warned_at,omitempty"`
+	// FirstResponseBreachedAt holds the value of the "first_response_breached_at" field.
+	FirstResponseBreachedAt *time.Time `json:"first_response_breached_at,omitempty"`
+	// ResolutionBreachedAt holds the value of the "resolution_breached_at" field.
+	ResolutionBreachedAt *time.Time `json:"resolution_breached_at,omitempty"`
+	// the reminder of the wait on the customer in course
+	RemindedAt *time.Time `json:"reminded_at,omitempty"`
+	// when the current escalation level was engaged: its wait runs from here
+	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
+	// the resolution clock's pauses that ended
+	PausedIntervals []sla.Interval `json:"paused_intervals,omitempty"`
 	// the policy version the ticket opened under
 	SLAPolicy sla.Policy `json:"sla_policy,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
@@ -195,7 +209,7 @@ func (*Ticket) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case ticket.FieldSLAPolicy:
+		case ticket.FieldPausedIntervals, ticket.FieldSLAPolicy:
 			values[i] = new([]byte)
 		case ticket.FieldSLAPaused, ticket.FieldFirstResponseBreached, ticket.FieldResolutionBreached:
 			values[i] = new(sql.NullBool)
@@ -203,7 +217,7 @@ func (*Ticket) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case ticket.FieldSubject, ticket.FieldDescription, ticket.FieldStatus, ticket.FieldPriority, ticket.FieldCategory, ticket.FieldChannel, ticket.FieldEventType, ticket.FieldCurrentStatus, ticket.FieldLogs, ticket.FieldSofNumber, ticket.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
-		case ticket.FieldCreatedAt, ticket.FieldUpdatedAt, ticket.FieldOnsetAt, ticket.FieldFirstResponseDueAt, ticket.FieldResolutionDueAt, ticket.FieldFirstRespondedAt, ticket.FieldResolvedAt, ticket.FieldClosedAt, ticket.FieldPausedAt:
+		case ticket.FieldCreatedAt, ticket.FieldUpdatedAt, ticket.FieldOnsetAt, ticket.FieldFirstResponseDueAt, ticket.FieldResolutionDueAt, ticket.FieldFirstRespondedAt, ticket.FieldResolvedAt, ticket.FieldClosedAt, ticket.FieldPausedAt, ticket.FieldFirstResponseWarnedAt, ticket.FieldResolutionWarnedAt, ticket.FieldFirstResponseBreachedAt, ticket.FieldResolutionBreachedAt, ticket.FieldRemindedAt, ticket.FieldEscalatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -393,6 +407,56 @@ func (_m *Ticket) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field resolution_breached", values[i])
 			} else if value.Valid {
 				_m.ResolutionBreached = value.Bool
+			}
+		case ticket.FieldFirstResponseWarnedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field first_response_warned_at", values[i])
+			} else if value.Valid {
+				_m.FirstResponseWarnedAt = new(time.Time)
+				*_m.FirstResponseWarnedAt = value.Time
+			}
+		case ticket.FieldResolutionWarnedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field resolution_warned_at", values[i])
+			} else if value.Valid {
+				_m.ResolutionWarnedAt = new(time.Time)
+				*_m.ResolutionWarnedAt = value.Time
+			}
+		case ticket.FieldFirstResponseBreachedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field first_response_breached_at", values[i])
+			} else if value.Valid {
+				_m.FirstResponseBreachedAt = new(time.Time)
+				*_m.FirstResponseBreachedAt = value.Time
+			}
+		case ticket.FieldResolutionBreachedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field resolution_breached_at", values[i])
+			} else if value.Valid {
+				_m.ResolutionBreachedAt = new(time.Time)
+				*_m.ResolutionBreachedAt = value.Time
+			}
+		case ticket.FieldRemindedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field reminded_at", values[i])
+			} else if value.Valid {
+				_m.RemindedAt = new(time.Time)
+				*_m.RemindedAt = value.Time
+			}
+		case ticket.FieldEscalatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field escalated_at", values[i])
+			} else if value.Valid {
+				_m.EscalatedAt = new(time.Time)
+				*_m.EscalatedAt = value.Time
+			}
+		case ticket.FieldPausedIntervals:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field paused_intervals", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PausedIntervals); err != nil {
+					return fmt.Errorf("unmarshal field paused_intervals: %w", err)
+				}
 			}
 		case ticket.FieldSLAPolicy:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -600,6 +664,39 @@ func (_m *Ticket) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("resolution_breached=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ResolutionBreached))
+	builder.WriteString(", ")
+	if v := _m.FirstResponseWarnedAt; v != nil {
+		builder.WriteString("first_response_warned_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ResolutionWarnedAt; v != nil {
+		builder.WriteString("resolution_warned_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.FirstResponseBreachedAt; v != nil {
+		builder.WriteString("first_response_breached_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ResolutionBreachedAt; v != nil {
+		builder.WriteString("resolution_breached_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.RemindedAt; v != nil {
+		builder.WriteString("reminded_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.EscalatedAt; v != nil {
+		builder.WriteString("escalated_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("paused_intervals=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PausedIntervals))
 	builder.WriteString(", ")
 	builder.WriteString("sla_policy=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SLAPolicy))

@@ -355,6 +355,96 @@ func (_c *TicketCreate) SetNillableResolutionBreached(v *bool) *TicketCreate {
 	return _c
 }
 
+// SetFirstResponseWarnedAt sets the "first_response_warned_at" field.
+func (_c *TicketCreate) SetFirstResponseWarnedAt(v time.Time) *TicketCreate {
+	_c.mutation.SetFirstResponseWarnedAt(v)
+	return _c
+}
+
+// SetNillableFirstResponseWarnedAt sets the "first_response_warned_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableFirstResponseWarnedAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetFirstResponseWarnedAt(*v)
+	}
+	return _c
+}
+
+// SetResolutionWarnedAt sets the "resolution_warned_at" field.
+func (_c *TicketCreate) SetResolutionWarnedAt(v time.Time) *TicketCreate {
+	_c.mutation.SetResolutionWarnedAt(v)
+	return _c
+}
+
+// SetNillableResolutionWarnedAt sets the "resolution_warned_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableResolutionWarnedAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetResolutionWarnedAt(*v)
+	}
+	return _c
+}
+
+// SetFirstResponseBreachedAt sets the "first_response_breached_at" field.
+func (_c *TicketCreate) SetFirstResponseBreachedAt(v time.Time) *TicketCreate {
+	_c.mutation.SetFirstResponseBreachedAt(v)
+	return _c
+}
+
+// SetNillableFirstResponseBreachedAt sets the "first_response_breached_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableFirstResponseBreachedAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetFirstResponseBreachedAt(*v)
+	}
+	return _c
+}
+
+// SetResolutionBreachedAt sets the "resolution_breached_at" field.
+func (_c *TicketCreate) SetResolutionBreachedAt(v time.Time) *TicketCreate {
+	_c.mutation.SetResolutionBreachedAt(v)
+	return _c
+}
+
+// SetNillableResolutionBreachedAt sets the "resolution_breached_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableResolutionBreachedAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetResolutionBreachedAt(*v)
+	}
+	return _c
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (_c *TicketCreate) SetRemindedAt(v time.Time) *TicketCreate {
+	_c.mutation.SetRemindedAt(v)
+	return _c
+}
+
+// SetNillableRemindedAt sets the "reminded_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableRemindedAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetRemindedAt(*v)
+	}
+	return _c
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (_c *TicketCreate) SetEscalatedAt(v time.Time) *TicketCreate {
+	_c.mutation.SetEscalatedAt(v)
+	return _c
+}
+
+// SetNillableEscalatedAt sets the "escalated_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableEscalatedAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetEscalatedAt(*v)
+	}
+	return _c
+}
+
+// SetPausedIntervals sets the "paused_intervals" field.
+func (_c *TicketCreate) SetPausedIntervals(v []sla.Interval) *TicketCreate {
+	_c.mutation.SetPausedIntervals(v)
+	return _c
+}
+
 // SetSLAPolicy sets the "sla_policy" field.
 func (_c *TicketCreate) SetSLAPolicy(v sla.Policy) *TicketCreate {
 	_c.mutation.SetSLAPolicy(v)
@@ -807,6 +897,34 @@ func (_c *TicketCreate) createSpec() (*Ticket, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ResolutionBreached(); ok {
 		_spec.SetField(ticket.FieldResolutionBreached, field.TypeBool, value)
 		_node.ResolutionBreached = value
+	}
+	if value, ok := _c.mutation.FirstResponseWarnedAt(); ok {
+		_spec.SetField(ticket.FieldFirstResponseWarnedAt, field.TypeTime, value)
+		_node.FirstResponseWarnedAt = &value
+	}
+	if value, ok := _c.mutation.ResolutionWarnedAt(); ok {
+		_spec.SetField(ticket.FieldResolutionWarnedAt, field.TypeTime, value)
+		_node.ResolutionWarnedAt = &value
+	}
+	if value, ok := _c.mutation.FirstResponseBreachedAt(); ok {
+		_spec.SetField(ticket.FieldFirstResponseBreachedAt, field.TypeTime, value)
+		_node.FirstResponseBreachedAt = &value
+	}
+	if value, ok := _c.mutation.ResolutionBreachedAt(); ok {
+		_spec.SetField(ticket.FieldResolutionBreachedAt, field.TypeTime, value)
+		_node.ResolutionBreachedAt = &value
+	}
+	if value, ok := _c.mutation.RemindedAt(); ok {
+		_spec.SetField(ticket.FieldRemindedAt, field.TypeTime, value)
+		_node.RemindedAt = &value
+	}
+	if value, ok := _c.mutation.EscalatedAt(); ok {
+		_spec.SetField(ticket.FieldEscalatedAt, field.TypeTime, value)
+		_node.EscalatedAt = &value
+	}
+	if value, ok := _c.mutation.PausedIntervals(); ok {
+		_spec.SetField(ticket.FieldPausedIntervals, field.TypeJSON, value)
+		_node.PausedIntervals = value
 	}
 	if value, ok := _c.mutation.SLAPolicy(); ok {
 		_spec.SetField(ticket.FieldSLAPolicy, field.TypeJSON, value)
@@ -1322,6 +1440,132 @@ func (u *TicketUpsert) UpdateResolutionBreached() *TicketUpsert {
 	return u
 }
 
+// SetFirstResponseWarnedAt sets the "first_response_warned_at" field.
+func (u *TicketUpsert) SetFirstResponseWarnedAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldFirstResponseWarnedAt, v)
+	return u
+}
+
+// UpdateFirstResponseWarnedAt sets the "first_response_warned_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateFirstResponseWarnedAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldFirstResponseWarnedAt)
+	return u
+}
+
+// ClearFirstResponseWarnedAt clears the value of the "first_response_warned_at" field.
+func (u *TicketUpsert) ClearFirstResponseWarnedAt() *TicketUpsert {
+	u.SetNull(ticket.FieldFirstResponseWarnedAt)
+	return u
+}
+
+// SetResolutionWarnedAt sets the "resolution_warned_at" field.
+func (u *TicketUpsert) SetResolutionWarnedAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldResolutionWarnedAt, v)
+	return u
+}
+
+// UpdateResolutionWarnedAt sets the "resolution_warned_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateResolutionWarnedAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldResolutionWarnedAt)
+	return u
+}
+
+// ClearResolutionWarnedAt clears the value of the "resolution_warned_at" field.
+func (u *TicketUpsert) ClearResolutionWarnedAt() *TicketUpsert {
+	u.SetNull(ticket.FieldResolutionWarnedAt)
+	return u
+}
+
+// SetFirstResponseBreachedAt sets the "first_response_breached_at" field.
+func (u *TicketUpsert) SetFirstResponseBreachedAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldFirstResponseBreachedAt, v)
+	return u
+}
+
+// UpdateFirstResponseBreachedAt sets the "first_response_breached_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateFirstResponseBreachedAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldFirstResponseBreachedAt)
+	return u
+}
+
+// ClearFirstResponseBreachedAt clears the value of the "first_response_breached_at" field.
+func (u *TicketUpsert) ClearFirstResponseBreachedAt() *TicketUpsert {
+	u.SetNull(ticket.FieldFirstResponseBreachedAt)
+	return u
+}
+
+// SetResolutionBreachedAt sets the "resolution_breached_at" field.
+func (u *TicketUpsert) SetResolutionBreachedAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldResolutionBreachedAt, v)
+	return u
+}
+
+// UpdateResolutionBreachedAt sets the "resolution_breached_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateResolutionBreachedAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldResolutionBreachedAt)
+	return u
+}
+
+// ClearResolutionBreachedAt clears the value of the "resolution_breached_at" field.
+func (u *TicketUpsert) ClearResolutionBreachedAt() *TicketUpsert {
+	u.SetNull(ticket.FieldResolutionBreachedAt)
+	return u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *TicketUpsert) SetRemindedAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldRemindedAt, v)
+	return u
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateRemindedAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldRemindedAt)
+	return u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *TicketUpsert) ClearRemindedAt() *TicketUpsert {
+	u.SetNull(ticket.FieldRemindedAt)
+	return u
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (u *TicketUpsert) SetEscalatedAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldEscalatedAt, v)
+	return u
+}
+
+// UpdateEscalatedAt sets the "escalated_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateEscalatedAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldEscalatedAt)
+	return u
+}
+
+// ClearEscalatedAt clears the value of the "escalated_at" field.
+func (u *TicketUpsert) ClearEscalatedAt() *TicketUpsert {
+	u.SetNull(ticket.FieldEscalatedAt)
+	return u
+}
+
+// SetPausedIntervals sets the "paused_intervals" field.
+func (u *TicketUpsert) SetPausedIntervals(v []sla.Interval) *TicketUpsert {
+	u.Set(ticket.FieldPausedIntervals, v)
+	return u
+}
+
+// UpdatePausedIntervals sets the "paused_intervals" field to the value that was provided on create.
+func (u *TicketUpsert) UpdatePausedIntervals() *TicketUpsert {
+	u.SetExcluded(ticket.FieldPausedIntervals)
+	return u
+}
+
+// ClearPausedIntervals clears the value of the "paused_intervals" field.
+func (u *TicketUpsert) ClearPausedIntervals() *TicketUpsert {
+	u.SetNull(ticket.FieldPausedIntervals)
+	return u
+}
+
 // SetSLAPolicy sets the "sla_policy" field.
 func (u *TicketUpsert) SetSLAPolicy(v sla.Policy) *TicketUpsert {
 	u.Set(ticket.FieldSLAPolicy, v)
@@ -1832,6 +2076,153 @@ func (u *TicketUpsertOne) SetResolutionBreached(v bool) *TicketUpsertOne {
 func (u *TicketUpsertOne) UpdateResolutionBreached() *TicketUpsertOne {
 	return u.Update(func(s *TicketUpsert) {
 		s.UpdateResolutionBreached()
+	})
+}
+
+// SetFirstResponseWarnedAt sets the "first_response_warned_at" field.
+func (u *TicketUpsertOne) SetFirstResponseWarnedAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstResponseWarnedAt(v)
+	})
+}
+
+// UpdateFirstResponseWarnedAt sets the "first_response_warned_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateFirstResponseWarnedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstResponseWarnedAt()
+	})
+}
+
+// ClearFirstResponseWarnedAt clears the value of the "first_response_warned_at" field.
+func (u *TicketUpsertOne) ClearFirstResponseWarnedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstResponseWarnedAt()
+	})
+}
+
+// SetResolutionWarnedAt sets the "resolution_warned_at" field.
+func (u *TicketUpsertOne) SetResolutionWarnedAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetResolutionWarnedAt(v)
+	})
+}
+
+// UpdateResolutionWarnedAt sets the "resolution_warned_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateResolutionWarnedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateResolutionWarnedAt()
+	})
+}
+
+// ClearResolutionWarnedAt clears the value of the "resolution_warned_at" field.
+func (u *TicketUpsertOne) ClearResolutionWarnedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearResolutionWarnedAt()
+	})
+}
+
+// SetFirstResponseBreachedAt sets the "first_response_breached_at" field.
+func (u *TicketUpsertOne) SetFirstResponseBreachedAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstResponseBreachedAt(v)
+	})
+}
+
+// UpdateFirstResponseBreachedAt sets the "first_response_breached_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateFirstResponseBreachedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstResponseBreachedAt()
+	})
+}
+
+// ClearFirstResponseBreachedAt clears the value of the "first_response_breached_at" field.
+func (u *TicketUpsertOne) ClearFirstResponseBreachedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstResponseBreachedAt()
+	})
+}
+
+// SetResolutionBreachedAt sets the "resolution_breached_at" field.
+func (u *TicketUpsertOne) SetResolutionBreachedAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetResolutionBreachedAt(v)
+	})
+}
+
+// UpdateResolutionBreachedAt sets the "resolution_breached_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateResolutionBreachedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateResolutionBreachedAt()
+	})
+}
+
+// ClearResolutionBreachedAt clears the value of the "resolution_breached_at" field.
+func (u *TicketUpsertOne) ClearResolutionBreachedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearResolutionBreachedAt()
+	})
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *TicketUpsertOne) SetRemindedAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetRemindedAt(v)
+	})
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateRemindedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateRemindedAt()
+	})
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *TicketUpsertOne) ClearRemindedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearRemindedAt()
+	})
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (u *TicketUpsertOne) SetEscalatedAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetEscalatedAt(v)
+	})
+}
+
+// UpdateEscalatedAt sets the "escalated_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateEscalatedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateEscalatedAt()
+	})
+}
+
+// ClearEscalatedAt clears the value of the "escalated_at" field.
+func (u *TicketUpsertOne) ClearEscalatedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearEscalatedAt()
+	})
+}
+
+// SetPausedIntervals sets the "paused_intervals" field.
+func (u *TicketUpsertOne) SetPausedIntervals(v []sla.Interval) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetPausedIntervals(v)
+	})
+}
+
+// UpdatePausedIntervals sets the "paused_intervals" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdatePausedIntervals() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdatePausedIntervals()
+	})
+}
+
+// ClearPausedIntervals clears the value of the "paused_intervals" field.
+func (u *TicketUpsertOne) ClearPausedIntervals() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearPausedIntervals()
 	})
 }
 
@@ -2520,6 +2911,153 @@ func (u *TicketUpsertBulk) SetResolutionBreached(v bool) *TicketUpsertBulk {
 func (u *TicketUpsertBulk) UpdateResolutionBreached() *TicketUpsertBulk {
 	return u.Update(func(s *TicketUpsert) {
 		s.UpdateResolutionBreached()
+	})
+}
+
+// SetFirstResponseWarnedAt sets the "first_response_warned_at" field.
+func (u *TicketUpsertBulk) SetFirstResponseWarnedAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstResponseWarnedAt(v)
+	})
+}
+
+// UpdateFirstResponseWarnedAt sets the "first_response_warned_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateFirstResponseWarnedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstResponseWarnedAt()
+	})
+}
+
+// ClearFirstResponseWarnedAt clears the value of the "first_response_warned_at" field.
+func (u *TicketUpsertBulk) ClearFirstResponseWarnedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstResponseWarnedAt()
+	})
+}
+
+// SetResolutionWarnedAt sets the "resolution_warned_at" field.
+func (u *TicketUpsertBulk) SetResolutionWarnedAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetResolutionWarnedAt(v)
+	})
+}
+
+// UpdateResolutionWarnedAt sets the "resolution_warned_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateResolutionWarnedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateResolutionWarnedAt()
+	})
+}
+
+// ClearResolutionWarnedAt clears the value of the "resolution_warned_at" field.
+func (u *TicketUpsertBulk) ClearResolutionWarnedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearResolutionWarnedAt()
+	})
+}
+
+// SetFirstResponseBreachedAt sets the "first_response_breached_at" field.
+func (u *TicketUpsertBulk) SetFirstResponseBreachedAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstResponseBreachedAt(v)
+	})
+}
+
+// UpdateFirstResponseBreachedAt sets the "first_response_breached_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateFirstResponseBreachedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstResponseBreachedAt()
+	})
+}
+
+// ClearFirstResponseBreachedAt clears the value of the "first_response_breached_at" field.
+func (u *TicketUpsertBulk) ClearFirstResponseBreachedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstResponseBreachedAt()
+	})
+}
+
+// SetResolutionBreachedAt sets the "resolution_breached_at" field.
+func (u *TicketUpsertBulk) SetResolutionBreachedAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetResolutionBreachedAt(v)
+	})
+}
+
+// UpdateResolutionBreachedAt sets the "resolution_breached_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateResolutionBreachedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateResolutionBreachedAt()
+	})
+}
+
+// ClearResolutionBreachedAt clears the value of the "resolution_breached_at" field.
+func (u *TicketUpsertBulk) ClearResolutionBreachedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearResolutionBreachedAt()
+	})
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *TicketUpsertBulk) SetRemindedAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetRemindedAt(v)
+	})
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateRemindedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateRemindedAt()
+	})
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *TicketUpsertBulk) ClearRemindedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearRemindedAt()
+	})
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (u *TicketUpsertBulk) SetEscalatedAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetEscalatedAt(v)
+	})
+}
+
+// UpdateEscalatedAt sets the "escalated_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateEscalatedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateEscalatedAt()
+	})
+}
+
+// ClearEscalatedAt clears the value of the "escalated_at" field.
+func (u *TicketUpsertBulk) ClearEscalatedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearEscalatedAt()
+	})
+}
+
+// SetPausedIntervals sets the "paused_intervals" field.
+func (u *TicketUpsertBulk) SetPausedIntervals(v []sla.Interval) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetPausedIntervals(v)
+	})
+}
+
+// UpdatePausedIntervals sets the "paused_intervals" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdatePausedIntervals() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdatePausedIntervals()
+	})
+}
+
+// ClearPausedIntervals clears the value of the "paused_intervals" field.
+func (u *TicketUpsertBulk) ClearPausedIntervals() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearPausedIntervals()
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -413,6 +414,144 @@ func (_u *TicketUpdate) SetNillableResolutionBreached(v *bool) *TicketUpdate {
 	if v != nil {
 		_u.SetResolutionBreached(*v)
 	}
+	return _u
+}
+
+// SetFirstResponseWarnedAt sets the "first_response_warned_at" field.
+func (_u *TicketUpdate) SetFirstResponseWarnedAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetFirstResponseWarnedAt(v)
+	return _u
+}
+
+// SetNillableFirstResponseWarnedAt sets the "first_response_warned_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableFirstResponseWarnedAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetFirstResponseWarnedAt(*v)
+	}
+	return _u
+}
+
+// ClearFirstResponseWarnedAt clears the value of the "first_response_warned_at" field.
+func (_u *TicketUpdate) ClearFirstResponseWarnedAt() *TicketUpdate {
+	_u.mutation.ClearFirstResponseWarnedAt()
+	return _u
+}
+
+// SetResolutionWarnedAt sets the "resolution_warned_at" field.
+func (_u *TicketUpdate) SetResolutionWarnedAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetResolutionWarnedAt(v)
+	return _u
+}
+
+// SetNillableResolutionWarnedAt sets the "resolution_warned_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableResolutionWarnedAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetResolutionWarnedAt(*v)
+	}
+	return _u
+}
+
+// ClearResolutionWarnedAt clears the value of the "resolution_warned_at" field.
+func (_u *TicketUpdate) ClearResolutionWarnedAt() *TicketUpdate {
+	_u.mutation.ClearResolutionWarnedAt()
+	return _u
+}
+
+// SetFirstResponseBreachedAt sets the "first_response_breached_at" field.
+func (_u *TicketUpdate) SetFirstResponseBreachedAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetFirstResponseBreachedAt(v)
+	return _u
+}
+
+// SetNillableFirstResponseBreachedAt sets the "first_response_breached_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableFirstResponseBreachedAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetFirstResponseBreachedAt(*v)
+	}
+	return _u
+}
+
+// ClearFirstResponseBreachedAt clears the value of the "first_response_breached_at" field.
+func (_u *TicketUpdate) ClearFirstResponseBreachedAt() *TicketUpdate {
+	_u.mutation.ClearFirstResponseBreachedAt()
+	return _u
+}
+
+// SetResolutionBreachedAt sets the "resolution_breached_at" field.
+func (_u *TicketUpdate) SetResolutionBreachedAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetResolutionBreachedAt(v)
+	return _u
+}
+
+// SetNillableResolutionBreachedAt sets the "resolution_breached_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableResolutionBreachedAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetResolutionBreachedAt(*v)
+	}
+	return _u
+}
+
+// ClearResolutionBreachedAt clears the value of the "resolution_breached_at" field.
+func (_u *TicketUpdate) ClearResolutionBreachedAt() *TicketUpdate {
+	_u.mutation.ClearResolutionBreachedAt()
+	return _u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (_u *TicketUpdate) SetRemindedAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetRemindedAt(v)
+	return _u
+}
+
+// SetNillableRemindedAt sets the "reminded_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableRemindedAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetRemindedAt(*v)
+	}
+	return _u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (_u *TicketUpdate) ClearRemindedAt() *TicketUpdate {
+	_u.mutation.ClearRemindedAt()
+	return _u
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (_u *TicketUpdate) SetEscalatedAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetEscalatedAt(v)
+	return _u
+}
+
+// SetNillableEscalatedAt sets the "escalated_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableEscalatedAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetEscalatedAt(*v)
+	}
+	return _u
+}
+
+// ClearEscalatedAt clears the value of the "escalated_at" field.
+func (_u *TicketUpdate) ClearEscalatedAt() *TicketUpdate {
+	_u.mutation.ClearEscalatedAt()
+	return _u
+}
+
+// SetPausedIntervals sets the "paused_intervals" field.
+func (_u *TicketUpdate) SetPausedIntervals(v []sla.Interval) *TicketUpdate {
+	_u.mutation.SetPausedIntervals(v)
+	return _u
+}
+
+// AppendPausedIntervals appends value to the "paused_intervals" field.
+func (_u *TicketUpdate) AppendPausedIntervals(v []sla.Interval) *TicketUpdate {
+	_u.mutation.AppendPausedIntervals(v)
+	return _u
+}
+
+// ClearPausedIntervals clears the value of the "paused_intervals" field.
+func (_u *TicketUpdate) ClearPausedIntervals() *TicketUpdate {
+	_u.mutation.ClearPausedIntervals()
 	return _u
 }
 
@@ -836,6 +975,53 @@ func (_u *TicketUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.ResolutionBreached(); ok {
 		_spec.SetField(ticket.FieldResolutionBreached, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.FirstResponseWarnedAt(); ok {
+		_spec.SetField(ticket.FieldFirstResponseWarnedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FirstResponseWarnedAtCleared() {
+		_spec.ClearField(ticket.FieldFirstResponseWarnedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ResolutionWarnedAt(); ok {
+		_spec.SetField(ticket.FieldResolutionWarnedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ResolutionWarnedAtCleared() {
+		_spec.ClearField(ticket.FieldResolutionWarnedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FirstResponseBreachedAt(); ok {
+		_spec.SetField(ticket.FieldFirstResponseBreachedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FirstResponseBreachedAtCleared() {
+		_spec.ClearField(ticket.FieldFirstResponseBreachedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ResolutionBreachedAt(); ok {
+		_spec.SetField(ticket.FieldResolutionBreachedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ResolutionBreachedAtCleared() {
+		_spec.ClearField(ticket.FieldResolutionBreachedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RemindedAt(); ok {
+		_spec.SetField(ticket.FieldRemindedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RemindedAtCleared() {
+		_spec.ClearField(ticket.FieldRemindedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EscalatedAt(); ok {
+		_spec.SetField(ticket.FieldEscalatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EscalatedAtCleared() {
+		_spec.ClearField(ticket.FieldEscalatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PausedIntervals(); ok {
+		_spec.SetField(ticket.FieldPausedIntervals, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPausedIntervals(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, ticket.FieldPausedIntervals, value)
+		})
+	}
+	if _u.mutation.PausedIntervalsCleared() {
+		_spec.ClearField(ticket.FieldPausedIntervals, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.SLAPolicy(); ok {
 		_spec.SetField(ticket.FieldSLAPolicy, field.TypeJSON, value)
@@ -1437,6 +1623,144 @@ func (_u *TicketUpdateOne) SetNillableResolutionBreached(v *bool) *TicketUpdateO
 	return _u
 }
 
+// SetFirstResponseWarnedAt sets the "first_response_warned_at" field.
+func (_u *TicketUpdateOne) SetFirstResponseWarnedAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetFirstResponseWarnedAt(v)
+	return _u
+}
+
+// SetNillableFirstResponseWarnedAt sets the "first_response_warned_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableFirstResponseWarnedAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetFirstResponseWarnedAt(*v)
+	}
+	return _u
+}
+
+// ClearFirstResponseWarnedAt clears the value of the "first_response_warned_at" field.
+func (_u *TicketUpdateOne) ClearFirstResponseWarnedAt() *TicketUpdateOne {
+	_u.mutation.ClearFirstResponseWarnedAt()
+	return _u
+}
+
+// SetResolutionWarnedAt sets the "resolution_warned_at" field.
+func (_u *TicketUpdateOne) SetResolutionWarnedAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetResolutionWarnedAt(v)
+	return _u
+}
+
+// SetNillableResolutionWarnedAt sets the "resolution_warned_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableResolutionWarnedAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetResolutionWarnedAt(*v)
+	}
+	return _u
+}
+
+// ClearResolutionWarnedAt clears the value of the "resolution_warned_at" field.
+func (_u *TicketUpdateOne) ClearResolutionWarnedAt() *TicketUpdateOne {
+	_u.mutation.ClearResolutionWarnedAt()
+	return _u
+}
+
+// SetFirstResponseBreachedAt sets the "first_response_breached_at" field.
+func (_u *TicketUpdateOne) SetFirstResponseBreachedAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetFirstResponseBreachedAt(v)
+	return _u
+}
+
+// SetNillableFirstResponseBreachedAt sets the "first_response_breached_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableFirstResponseBreachedAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetFirstResponseBreachedAt(*v)
+	}
+	return _u
+}
+
+// ClearFirstResponseBreachedAt clears the value of the "first_response_breached_at" field.
+func (_u *TicketUpdateOne) ClearFirstResponseBreachedAt() *TicketUpdateOne {
+	_u.mutation.ClearFirstResponseBreachedAt()
+	return _u
+}
+
+// SetResolutionBreachedAt sets the "resolution_breached_at" field.
+func (_u *TicketUpdateOne) SetResolutionBreachedAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetResolutionBreachedAt(v)
+	return _u
+}
+
+// SetNillableResolutionBreachedAt sets the "resolution_breached_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableResolutionBreachedAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetResolutionBreachedAt(*v)
+	}
+	return _u
+}
+
+// ClearResolutionBreachedAt clears the value of the "resolution_breached_at" field.
+func (_u *TicketUpdateOne) ClearResolutionBreachedAt() *TicketUpdateOne {
+	_u.mutation.ClearResolutionBreachedAt()
+	return _u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (_u *TicketUpdateOne) SetRemindedAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetRemindedAt(v)
+	return _u
+}
+
+// SetNillableRemindedAt sets the "reminded_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableRemindedAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetRemindedAt(*v)
+	}
+	return _u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (_u *TicketUpdateOne) ClearRemindedAt() *TicketUpdateOne {
+	_u.mutation.ClearRemindedAt()
+	return _u
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (_u *TicketUpdateOne) SetEscalatedAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetEscalatedAt(v)
+	return _u
+}
+
+// SetNillableEscalatedAt sets the "escalated_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableEscalatedAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetEscalatedAt(*v)
+	}
+	return _u
+}
+
+// ClearEscalatedAt clears the value of the "escalated_at" field.
+func (_u *TicketUpdateOne) ClearEscalatedAt() *TicketUpdateOne {
+	_u.mutation.ClearEscalatedAt()
+	return _u
+}
+
+// SetPausedIntervals sets the "paused_intervals" field.
+func (_u *TicketUpdateOne) SetPausedIntervals(v []sla.Interval) *TicketUpdateOne {
+	_u.mutation.SetPausedIntervals(v)
+	return _u
+}
+
+// AppendPausedIntervals appends value to the "paused_intervals" field.
+func (_u *TicketUpdateOne) AppendPausedIntervals(v []sla.Interval) *TicketUpdateOne {
+	_u.mutation.AppendPausedIntervals(v)
+	return _u
+}
+
+// ClearPausedIntervals clears the value of the "paused_intervals" field.
+func (_u *TicketUpdateOne) ClearPausedIntervals() *TicketUpdateOne {
+	_u.mutation.ClearPausedIntervals()
+	return _u
+}
+
 // SetSLAPolicy sets the "sla_policy" field.
 func (_u *TicketUpdateOne) SetSLAPolicy(v sla.Policy) *TicketUpdateOne {
 	_u.mutation.SetSLAPolicy(v)
@@ -1887,6 +2211,53 @@ func (_u *TicketUpdateOne) sqlSave(ctx context.Context) (_node *Ticket, err erro
 	}
 	if value, ok := _u.mutation.ResolutionBreached(); ok {
 		_spec.SetField(ticket.FieldResolutionBreached, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.FirstResponseWarnedAt(); ok {
+		_spec.SetField(ticket.FieldFirstResponseWarnedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FirstResponseWarnedAtCleared() {
+		_spec.ClearField(ticket.FieldFirstResponseWarnedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ResolutionWarnedAt(); ok {
+		_spec.SetField(ticket.FieldResolutionWarnedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ResolutionWarnedAtCleared() {
+		_spec.ClearField(ticket.FieldResolutionWarnedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FirstResponseBreachedAt(); ok {
+		_spec.SetField(ticket.FieldFirstResponseBreachedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FirstResponseBreachedAtCleared() {
+		_spec.ClearField(ticket.FieldFirstResponseBreachedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ResolutionBreachedAt(); ok {
+		_spec.SetField(ticket.FieldResolutionBreachedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ResolutionBreachedAtCleared() {
+		_spec.ClearField(ticket.FieldResolutionBreachedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RemindedAt(); ok {
+		_spec.SetField(ticket.FieldRemindedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RemindedAtCleared() {
+		_spec.ClearField(ticket.FieldRemindedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EscalatedAt(); ok {
+		_spec.SetField(ticket.FieldEscalatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EscalatedAtCleared() {
+		_spec.ClearField(ticket.FieldEscalatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PausedIntervals(); ok {
+		_spec.SetField(ticket.FieldPausedIntervals, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPausedIntervals(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, ticket.FieldPausedIntervals, value)
+		})
+	}
+	if _u.mutation.PausedIntervalsCleared() {
+		_spec.ClearField(ticket.FieldPausedIntervals, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.SLAPolicy(); ok {
 		_spec.SetField(ticket.FieldSLAPolicy, field.TypeJSON, value)

@@ -50,6 +50,21 @@ func (Ticket) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Bool("first_response_breached").Default(false),
 		field.Bool("resolution_breached").Default(false),
+		// What the product did on its own, once each, so that a timer that
+		// fires again (a retried activity, a restart) records nothing twice.
+		field.Time("first_response_warned_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("resolution_warned_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("first_response_breached_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("resolution_breached_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("reminded_at").Optional().Nillable().
+			Comment("the reminder of the wait on the customer in course").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("escalated_at").Optional().Nillable().
+			Comment("when the current escalation level was engaged: its wait runs from here").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.JSON("paused_intervals", []sla.Interval{}).Optional().
+			Comment("the resolution clock's pauses that ended").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.JSON("sla_policy", sla.Policy{}).Optional().
 			Comment("the policy version the ticket opened under").
 			Annotations(entgql.Skip(entgql.SkipAll)),

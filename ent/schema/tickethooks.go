@@ -304,6 +304,9 @@ func store(m *ent.TicketMutation, before, after ticketing.Ticket) {
 	if after.PausedSeconds != before.PausedSeconds {
 		m.SetPausedSeconds(after.PausedSeconds)
 	}
+	if len(after.Pauses) != len(before.Pauses) {
+		m.SetPausedIntervals(after.Pauses)
+	}
 	if after.FirstResponseBreached != before.FirstResponseBreached {
 		m.SetFirstResponseBreached(after.FirstResponseBreached)
 	}
@@ -321,6 +324,12 @@ func store(m *ent.TicketMutation, before, after ticketing.Ticket) {
 		{after.PausedAt, before.PausedAt, m.SetPausedAt, m.ClearPausedAt},
 		{after.FirstResponseDueAt, before.FirstResponseDueAt, m.SetFirstResponseDueAt, m.ClearFirstResponseDueAt},
 		{after.ResolutionDueAt, before.ResolutionDueAt, m.SetResolutionDueAt, m.ClearResolutionDueAt},
+		{after.FirstResponseWarnedAt, before.FirstResponseWarnedAt, m.SetFirstResponseWarnedAt, m.ClearFirstResponseWarnedAt},
+		{after.ResolutionWarnedAt, before.ResolutionWarnedAt, m.SetResolutionWarnedAt, m.ClearResolutionWarnedAt},
+		{after.FirstResponseBreachedAt, before.FirstResponseBreachedAt, m.SetFirstResponseBreachedAt, m.ClearFirstResponseBreachedAt},
+		{after.ResolutionBreachedAt, before.ResolutionBreachedAt, m.SetResolutionBreachedAt, m.ClearResolutionBreachedAt},
+		{after.RemindedAt, before.RemindedAt, m.SetRemindedAt, m.ClearRemindedAt},
+		{after.EscalatedAt, before.EscalatedAt, m.SetEscalatedAt, m.ClearEscalatedAt},
 	}
 	for _, f := range times {
 		switch {

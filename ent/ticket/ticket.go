@@ -72,6 +72,20 @@ const (
 	FieldFirstResponseBreached = "first_response_breached"
 	// FieldResolutionBreached holds the string denoting the resolution_breached field in the database.
 	FieldResolutionBreached = "resolution_breached"
+	// FieldFirstResponseWarnedAt holds the string denoting the first_response_warned_at field in the database.
+	FieldFirstResponseWarnedAt = "first_response_warned_at"
+	// FieldResolutionWarnedAt holds the string denoting the resolution_warned_at field in the database.
+	FieldResolutionWarnedAt = "resolution_warned_at"
+	// FieldFirstResponseBreachedAt holds the string denoting the first_response_breached_at field in the database.
+	FieldFirstResponseBreachedAt = "first_response_breached_at"
+	// FieldResolutionBreachedAt holds the string denoting the resolution_breached_at field in the database.
+	FieldResolutionBreachedAt = "resolution_breached_at"
+	// FieldRemindedAt holds the string denoting the reminded_at field in the database.
+	FieldRemindedAt = "reminded_at"
+	// FieldEscalatedAt holds the string denoting the escalated_at field in the database.
+	FieldEscalatedAt = "escalated_at"
+	// FieldPausedIntervals holds the string denoting the paused_intervals field in the database.
+	FieldPausedIntervals = "paused_intervals"
 	// FieldSLAPolicy holds the string denoting the sla_policy field in the database.
 	FieldSLAPolicy = "sla_policy"
 	// FieldOrganizationID holds the string denoting the organization_id field in the database.
@@ -178,6 +192,13 @@ var Columns = []string{
 	FieldPausedSeconds,
 	FieldFirstResponseBreached,
 	FieldResolutionBreached,
+	FieldFirstResponseWarnedAt,
+	FieldResolutionWarnedAt,
+	FieldFirstResponseBreachedAt,
+	FieldResolutionBreachedAt,
+	FieldRemindedAt,
+	FieldEscalatedAt,
+	FieldPausedIntervals,
 	FieldSLAPolicy,
 	FieldOrganizationID,
 	FieldRequesterID,
@@ -242,7 +263,7 @@ const DefaultStatus schematype.Status = "NEW"
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s schematype.Status) error {
 	switch s {
-	case "NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED":
+	case "NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "WAITING_ON_THIRD_PARTY", "RESOLVED", "CLOSED":
 		return nil
 	default:
 		return fmt.Errorf("ticket: invalid enum value for status field: %q", s)
@@ -450,6 +471,36 @@ func ByFirstResponseBreached(opts ...sql.OrderTermOption) OrderOption {
 // ByResolutionBreached orders the results by the resolution_breached field.
 func ByResolutionBreached(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldResolutionBreached, opts...).ToFunc()
+}
+
+// ByFirstResponseWarnedAt orders the results by the first_response_warned_at field.
+func ByFirstResponseWarnedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFirstResponseWarnedAt, opts...).ToFunc()
+}
+
+// ByResolutionWarnedAt orders the results by the resolution_warned_at field.
+func ByResolutionWarnedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolutionWarnedAt, opts...).ToFunc()
+}
+
+// ByFirstResponseBreachedAt orders the results by the first_response_breached_at field.
+func ByFirstResponseBreachedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFirstResponseBreachedAt, opts...).ToFunc()
+}
+
+// ByResolutionBreachedAt orders the results by the resolution_breached_at field.
+func ByResolutionBreachedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolutionBreachedAt, opts...).ToFunc()
+}
+
+// ByRemindedAt orders the results by the reminded_at field.
+func ByRemindedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRemindedAt, opts...).ToFunc()
+}
+
+// ByEscalatedAt orders the results by the escalated_at field.
+func ByEscalatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEscalatedAt, opts...).ToFunc()
 }
 
 // ByOrganizationID orders the results by the organization_id field.

@@ -166,6 +166,36 @@ func ResolutionBreached(v bool) predicate.Ticket {
 	return predicate.Ticket(sql.FieldEQ(FieldResolutionBreached, v))
 }
 
+// FirstResponseWarnedAt applies equality check predicate on the "first_response_warned_at" field. It's identical to FirstResponseWarnedAtEQ.
+func FirstResponseWarnedAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstResponseWarnedAt, v))
+}
+
+// ResolutionWarnedAt applies equality check predicate on the "resolution_warned_at" field. It's identical to ResolutionWarnedAtEQ.
+func ResolutionWarnedAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldResolutionWarnedAt, v))
+}
+
+// FirstResponseBreachedAt applies equality check predicate on the "first_response_breached_at" field. It's identical to FirstResponseBreachedAtEQ.
+func FirstResponseBreachedAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstResponseBreachedAt, v))
+}
+
+// ResolutionBreachedAt applies equality check predicate on the "resolution_breached_at" field. It's identical to ResolutionBreachedAtEQ.
+func ResolutionBreachedAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldResolutionBreachedAt, v))
+}
+
+// RemindedAt applies equality check predicate on the "reminded_at" field. It's identical to RemindedAtEQ.
+func RemindedAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldRemindedAt, v))
+}
+
+// EscalatedAt applies equality check predicate on the "escalated_at" field. It's identical to EscalatedAtEQ.
+func EscalatedAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldEscalatedAt, v))
+}
+
 // OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
 func OrganizationID(v int) predicate.Ticket {
 	return predicate.Ticket(sql.FieldEQ(FieldOrganizationID, v))
@@ -1369,6 +1399,316 @@ func ResolutionBreachedEQ(v bool) predicate.Ticket {
 // ResolutionBreachedNEQ applies the NEQ predicate on the "resolution_breached" field.
 func ResolutionBreachedNEQ(v bool) predicate.Ticket {
 	return predicate.Ticket(sql.FieldNEQ(FieldResolutionBreached, v))
+}
+
+// FirstResponseWarnedAtEQ applies the EQ predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstResponseWarnedAt, v))
+}
+
+// FirstResponseWarnedAtNEQ applies the NEQ predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldFirstResponseWarnedAt, v))
+}
+
+// FirstResponseWarnedAtIn applies the In predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldFirstResponseWarnedAt, vs...))
+}
+
+// FirstResponseWarnedAtNotIn applies the NotIn predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldFirstResponseWarnedAt, vs...))
+}
+
+// FirstResponseWarnedAtGT applies the GT predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldFirstResponseWarnedAt, v))
+}
+
+// FirstResponseWarnedAtGTE applies the GTE predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldFirstResponseWarnedAt, v))
+}
+
+// FirstResponseWarnedAtLT applies the LT predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldFirstResponseWarnedAt, v))
+}
+
+// FirstResponseWarnedAtLTE applies the LTE predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldFirstResponseWarnedAt, v))
+}
+
+// FirstResponseWarnedAtIsNil applies the IsNil predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldFirstResponseWarnedAt))
+}
+
+// FirstResponseWarnedAtNotNil applies the NotNil predicate on the "first_response_warned_at" field.
+func FirstResponseWarnedAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldFirstResponseWarnedAt))
+}
+
+// ResolutionWarnedAtEQ applies the EQ predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldResolutionWarnedAt, v))
+}
+
+// ResolutionWarnedAtNEQ applies the NEQ predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldResolutionWarnedAt, v))
+}
+
+// ResolutionWarnedAtIn applies the In predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldResolutionWarnedAt, vs...))
+}
+
+// ResolutionWarnedAtNotIn applies the NotIn predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldResolutionWarnedAt, vs...))
+}
+
+// ResolutionWarnedAtGT applies the GT predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldResolutionWarnedAt, v))
+}
+
+// ResolutionWarnedAtGTE applies the GTE predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldResolutionWarnedAt, v))
+}
+
+// ResolutionWarnedAtLT applies the LT predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldResolutionWarnedAt, v))
+}
+
+// ResolutionWarnedAtLTE applies the LTE predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldResolutionWarnedAt, v))
+}
+
+// ResolutionWarnedAtIsNil applies the IsNil predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldResolutionWarnedAt))
+}
+
+// ResolutionWarnedAtNotNil applies the NotNil predicate on the "resolution_warned_at" field.
+func ResolutionWarnedAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldResolutionWarnedAt))
+}
+
+// FirstResponseBreachedAtEQ applies the EQ predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstResponseBreachedAt, v))
+}
+
+// FirstResponseBreachedAtNEQ applies the NEQ predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldFirstResponseBreachedAt, v))
+}
+
+// FirstResponseBreachedAtIn applies the In predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldFirstResponseBreachedAt, vs...))
+}
+
+// FirstResponseBreachedAtNotIn applies the NotIn predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldFirstResponseBreachedAt, vs...))
+}
+
+// FirstResponseBreachedAtGT applies the GT predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldFirstResponseBreachedAt, v))
+}
+
+// FirstResponseBreachedAtGTE applies the GTE predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldFirstResponseBreachedAt, v))
+}
+
+// FirstResponseBreachedAtLT applies the LT predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldFirstResponseBreachedAt, v))
+}
+
+// FirstResponseBreachedAtLTE applies the LTE predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldFirstResponseBreachedAt, v))
+}
+
+// FirstResponseBreachedAtIsNil applies the IsNil predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldFirstResponseBreachedAt))
+}
+
+// FirstResponseBreachedAtNotNil applies the NotNil predicate on the "first_response_breached_at" field.
+func FirstResponseBreachedAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldFirstResponseBreachedAt))
+}
+
+// ResolutionBreachedAtEQ applies the EQ predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldResolutionBreachedAt, v))
+}
+
+// ResolutionBreachedAtNEQ applies the NEQ predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldResolutionBreachedAt, v))
+}
+
+// ResolutionBreachedAtIn applies the In predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldResolutionBreachedAt, vs...))
+}
+
+// ResolutionBreachedAtNotIn applies the NotIn predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldResolutionBreachedAt, vs...))
+}
+
+// ResolutionBreachedAtGT applies the GT predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldResolutionBreachedAt, v))
+}
+
+// ResolutionBreachedAtGTE applies the GTE predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldResolutionBreachedAt, v))
+}
+
+// ResolutionBreachedAtLT applies the LT predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldResolutionBreachedAt, v))
+}
+
+// ResolutionBreachedAtLTE applies the LTE predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldResolutionBreachedAt, v))
+}
+
+// ResolutionBreachedAtIsNil applies the IsNil predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldResolutionBreachedAt))
+}
+
+// ResolutionBreachedAtNotNil applies the NotNil predicate on the "resolution_breached_at" field.
+func ResolutionBreachedAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldResolutionBreachedAt))
+}
+
+// RemindedAtEQ applies the EQ predicate on the "reminded_at" field.
+func RemindedAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldRemindedAt, v))
+}
+
+// RemindedAtNEQ applies the NEQ predicate on the "reminded_at" field.
+func RemindedAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldRemindedAt, v))
+}
+
+// RemindedAtIn applies the In predicate on the "reminded_at" field.
+func RemindedAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldRemindedAt, vs...))
+}
+
+// RemindedAtNotIn applies the NotIn predicate on the "reminded_at" field.
+func RemindedAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldRemindedAt, vs...))
+}
+
+// RemindedAtGT applies the GT predicate on the "reminded_at" field.
+func RemindedAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldRemindedAt, v))
+}
+
+// RemindedAtGTE applies the GTE predicate on the "reminded_at" field.
+func RemindedAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldRemindedAt, v))
+}
+
+// RemindedAtLT applies the LT predicate on the "reminded_at" field.
+func RemindedAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldRemindedAt, v))
+}
+
+// RemindedAtLTE applies the LTE predicate on the "reminded_at" field.
+func RemindedAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldRemindedAt, v))
+}
+
+// RemindedAtIsNil applies the IsNil predicate on the "reminded_at" field.
+func RemindedAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldRemindedAt))
+}
+
+// RemindedAtNotNil applies the NotNil predicate on the "reminded_at" field.
+func RemindedAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldRemindedAt))
+}
+
+// EscalatedAtEQ applies the EQ predicate on the "escalated_at" field.
+func EscalatedAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldEscalatedAt, v))
+}
+
+// EscalatedAtNEQ applies the NEQ predicate on the "escalated_at" field.
+func EscalatedAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldEscalatedAt, v))
+}
+
+// EscalatedAtIn applies the In predicate on the "escalated_at" field.
+func EscalatedAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldEscalatedAt, vs...))
+}
+
+// EscalatedAtNotIn applies the NotIn predicate on the "escalated_at" field.
+func EscalatedAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldEscalatedAt, vs...))
+}
+
+// EscalatedAtGT applies the GT predicate on the "escalated_at" field.
+func EscalatedAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldEscalatedAt, v))
+}
+
+// EscalatedAtGTE applies the GTE predicate on the "escalated_at" field.
+func EscalatedAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldEscalatedAt, v))
+}
+
+// EscalatedAtLT applies the LT predicate on the "escalated_at" field.
+func EscalatedAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldEscalatedAt, v))
+}
+
+// EscalatedAtLTE applies the LTE predicate on the "escalated_at" field.
+func EscalatedAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldEscalatedAt, v))
+}
+
+// EscalatedAtIsNil applies the IsNil predicate on the "escalated_at" field.
+func EscalatedAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldEscalatedAt))
+}
+
+// EscalatedAtNotNil applies the NotNil predicate on the "escalated_at" field.
+func EscalatedAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldEscalatedAt))
+}
+
+// PausedIntervalsIsNil applies the IsNil predicate on the "paused_intervals" field.
+func PausedIntervalsIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldPausedIntervals))
+}
+
+// PausedIntervalsNotNil applies the NotNil predicate on the "paused_intervals" field.
+func PausedIntervalsNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldPausedIntervals))
 }
 
 // SLAPolicyIsNil applies the IsNil predicate on the "sla_policy" field.

@@ -117,7 +117,7 @@ var (
 // StatusAfterValidator is a validator for the "status_after" field enum values. It is called by the builders before save.
 func StatusAfterValidator(sa schematype.Status) error {
 	switch sa {
-	case "NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED":
+	case "NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "WAITING_ON_THIRD_PARTY", "RESOLVED", "CLOSED":
 		return nil
 	default:
 		return fmt.Errorf("ticketevent: invalid enum value for status_after field: %q", sa)

@@ -3626,6 +3626,7 @@ enum TicketStatus @goModel(model: "helpdesk/ent/schema/schematype.Status") {
   ACCEPTED
   IN_PROGRESS
   WAITING_ON_CUSTOMER
+  WAITING_ON_THIRD_PARTY
   RESOLVED
   CLOSED
 }

@@ -128,3 +128,10 @@ func (p Policy) Deadlines(c Clocks) (Deadlines, error) {
 	}
 	return d, nil
 }
+
+// Interval is a span of time, such as a pause of the resolution clock;
+// End is nil while it lasts.
+type Interval struct {
+	Start time.Time  `json:"start"`
+	End   *time.Time `json:"end,omitempty"`
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/sla"
 	"helpdesk/internal/viewer"
 )
 
@@ -49,6 +50,15 @@ type Ticket struct {
 	PausedSeconds                             int
 	FirstResponseDueAt, ResolutionDueAt       *time.Time
 	FirstResponseBreached, ResolutionBreached bool
+	// Pauses are the resolution clock's pauses that ended, in order.
+	Pauses []sla.Interval
+	// What the product did on its own, once each: the warning and the
+	// breach of each clock, the reminder of the wait on the customer in
+	// course, and when the current escalation level was engaged.
+	FirstResponseWarnedAt, ResolutionWarnedAt     *time.Time
+	FirstResponseBreachedAt, ResolutionBreachedAt *time.Time
+	RemindedAt                                    *time.Time
+	EscalatedAt                                   *time.Time
 }
 
 // ActorKind says who asks for a change.

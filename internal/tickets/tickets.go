@@ -45,5 +45,9 @@ func Of(t *ent.Ticket) ticketing.Ticket {
 		SLAPaused: t.SLAPaused, PausedAt: t.PausedAt, PausedSeconds: t.PausedSeconds,
 		FirstResponseDueAt: t.FirstResponseDueAt, ResolutionDueAt: t.ResolutionDueAt,
 		FirstResponseBreached: t.FirstResponseBreached, ResolutionBreached: t.ResolutionBreached,
+		Pauses:                t.PausedIntervals,
+		FirstResponseWarnedAt: t.FirstResponseWarnedAt, ResolutionWarnedAt: t.ResolutionWarnedAt,
+		FirstResponseBreachedAt: t.FirstResponseBreachedAt, ResolutionBreachedAt: t.ResolutionBreachedAt,
+		RemindedAt: t.RemindedAt, EscalatedAt: t.EscalatedAt,
 	}
 }

@@ -20,13 +20,16 @@ const (
 	StatusAccepted          Status = "ACCEPTED"
 	StatusInProgress        Status = "IN_PROGRESS"
 	StatusWaitingOnCustomer Status = "WAITING_ON_CUSTOMER"
-	StatusResolved          Status = "RESOLVED"
-	StatusClosed            Status = "CLOSED"
+	// StatusWaitingOnThirdParty: the agents wait on a carrier, a vendor or
+	// another team.
+	StatusWaitingOnThirdParty Status = "WAITING_ON_THIRD_PARTY"
+	StatusResolved            Status = "RESOLVED"
+	StatusClosed              Status = "CLOSED"
 )
 
 // Values lists every status; ent uses it for the enum column.
 func (Status) Values() []string {
-	return []string{"NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"}
+	return []string{"NEW", "ACCEPTED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "WAITING_ON_THIRD_PARTY", "RESOLVED", "CLOSED"}
 }
 
 // MarshalGQL writes the status as a GraphQL enum value.
