@@ -50,7 +50,9 @@ type Ticket struct {
 	PausedSeconds                             int
 	FirstResponseDueAt, ResolutionDueAt       *time.Time
 	FirstResponseBreached, ResolutionBreached bool
-	// Pauses are the resolution clock's pauses that ended, in order.
+	// Pauses are the resolution clock's pauses that ended, in order: the
+	// waits it paused for, and the spans a reopen ended (it stood still
+	// since the resolution). PausedSeconds is their business time.
 	Pauses []sla.Interval
 	// What the product did on its own, once each: the warning and the
 	// breach of each clock, the reminder of the wait on the customer in
