@@ -717,6 +717,7 @@ func TestAccessPartnerTokenChangesNothing(t *testing.T) {
 		{"assignTicket to a non-agent", `mutation($t: ID!, $org: ID!) { assignTicket(id: $t, agentID: $org) { id } }`},
 		{"assignTicket", `mutation($t: ID!, $a: ID!) { assignTicket(id: $t, agentID: $a) { id } }`},
 		{"requestInformation with no message", `mutation($t: ID!) { requestInformation(id: $t, message: "") { id } }`},
+		{"waitOnThirdParty", `mutation($t: ID!) { waitOnThirdParty(id: $t, reason: "vendor") { id } }`},
 		{"addComment with an empty body", `mutation($t: ID!) { addComment(input: {ticketID: $t, body: ""}) { id } }`},
 		{"addComment", `mutation($t: ID!) { addComment(input: {ticketID: $t, body: "hello"}) { id } }`},
 		{"addComment internal", `mutation($t: ID!) { addComment(input: {ticketID: $t, body: "hello", internal: true}) { id } }`},
@@ -1054,13 +1055,14 @@ func TestAccessTicketActionsByContacts(t *testing.T) {
 		priority  = `mutation($t: ID!) { changeTicketPriority(id: $t, priority: CRITICAL, reason: "because") { id } }`
 		assign    = `mutation($t: ID!, $a: ID!) { assignTicket(id: $t, agentID: $a) { id } }`
 		request   = `mutation($t: ID!) { requestInformation(id: $t, message: "which?") { id } }`
+		waitOn    = `mutation($t: ID!) { waitOnThirdParty(id: $t, reason: "vendor") { id } }`
 		comment   = `mutation($t: ID!) { addComment(input: {ticketID: $t, body: "hello"}) { id } }`
 		internal  = `mutation($t: ID!) { addComment(input: {ticketID: $t, body: "psst", internal: true}) { id } }`
 		createFor = `mutation($r: ID!) { createTicket(input: {subject: "s", description: "d", priority: HIGH, category: INCIDENT, requesterID: $r}) { id } }`
 	)
 	agentOnly := []struct{ name, query string }{
 		{"acceptTicket", accept}, {"startWork", start}, {"resolveTicket", resolve}, {"changeTicketPriority", priority},
-		{"assignTicket", assign}, {"requestInformation", request}, {"addComment internal", internal},
+		{"assignTicket", assign}, {"requestInformation", request}, {"waitOnThirdParty", waitOn}, {"addComment internal", internal},
 	}
 	status := func(t *testing.T, id string) apitest.Ticket {
 		t.Helper()

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"helpdesk/ent"
 	"helpdesk/ent/schema/schematype"
@@ -78,6 +79,23 @@ func orDefault(p *int, d int) int {
 		return *p
 	}
 	return d
+}
+
+// slaClocks is the API's view of a ticket's explained clocks
+// (Ticket.slaClocks).
+func slaClocks(es []sla.Explanation) []*model.SLAClock {
+	out := make([]*model.SLAClock, len(es))
+	for i, e := range es {
+		paused := make([]*sla.Interval, len(e.Paused))
+		for j := range e.Paused {
+			paused[j] = &e.Paused[j]
+		}
+		warn, due := e.WarnAt, e.DueAt
+		out[i] = &model.SLAClock{Clock: model.SLAClockKind(e.Clock), PolicyVersion: e.PolicyVersion,
+			TargetSeconds: int(e.Target / time.Second), ElapsedSeconds: int(e.Elapsed / time.Second),
+			PausedIntervals: paused, WarningAt: &warn, DueAt: &due, MetAt: e.MetAt, BreachedAt: e.BreachedAt}
+	}
+	return out
 }
 
 // Page sizes of connections: without first or last a page holds

@@ -136,6 +136,11 @@ func (r *mutationResolver) RequestInformation(ctx context.Context, id int, messa
 	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.RequestInformation, Reason: message})
 }
 
+// WaitOnThirdParty is the resolver for the waitOnThirdParty field.
+func (r *mutationResolver) WaitOnThirdParty(ctx context.Context, id int, reason string) (*ent.Ticket, error) {
+	return tickets.Change(ctx, r.db(ctx), id, ticketing.Request{Action: ticketing.WaitOnThirdParty, Reason: reason})
+}
+
 // AddComment is the resolver for the addComment field.
 func (r *mutationResolver) AddComment(ctx context.Context, input model.AddCommentInput) (*ent.Comment, error) {
 	return r.db(ctx).Comment.Create().SetTicketID(input.TicketID).SetBody(input.Body).
@@ -216,6 +221,15 @@ func (r *subscriptionResolver) TicketEvents(ctx context.Context, ticketID *int) 
 // Number is the resolver for the number field.
 func (r *ticketResolver) Number(ctx context.Context, obj *ent.Ticket) (string, error) {
 	return ticketing.Number(obj.ID), nil
+}
+
+// SLAClocks is the resolver for the slaClocks field.
+func (r *ticketResolver) SLAClocks(ctx context.Context, obj *ent.Ticket) ([]*model.SLAClock, error) {
+	clocks, err := ticketing.ExplainClocks(tickets.Of(obj), obj.SLAPolicy, ticketing.Now(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return slaClocks(clocks), nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

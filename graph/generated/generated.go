@@ -16,6 +16,7 @@ import (
 	"helpdesk/graph/model"
 	"helpdesk/graph/scalar"
 	"helpdesk/internal/bizhours"
+	"helpdesk/internal/sla"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -145,6 +146,7 @@ type ComplexityRoot struct {
 		StartWork            func(childComplexity int, id int) int
 		UpdateContact        func(childComplexity int, id int, input model.UpdateContactInput) int
 		UpdateSLAPolicy      func(childComplexity int, id int, input model.CreateSLAPolicyInput) int
+		WaitOnThirdParty     func(childComplexity int, id int, reason string) int
 	}
 
 	Notification struct {
@@ -210,6 +212,18 @@ type ComplexityRoot struct {
 		TicketByNumber   func(childComplexity int, number string) int
 		Tickets          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TicketOrder, where *ent.TicketWhereInput) int
 		Viewer           func(childComplexity int) int
+	}
+
+	SLAClock struct {
+		BreachedAt      func(childComplexity int) int
+		Clock           func(childComplexity int) int
+		DueAt           func(childComplexity int) int
+		ElapsedSeconds  func(childComplexity int) int
+		MetAt           func(childComplexity int) int
+		PausedIntervals func(childComplexity int) int
+		PolicyVersion   func(childComplexity int) int
+		TargetSeconds   func(childComplexity int) int
+		WarningAt       func(childComplexity int) int
 	}
 
 	SLAPolicy struct {
@@ -283,6 +297,7 @@ type ComplexityRoot struct {
 		ResolutionBreached    func(childComplexity int) int
 		ResolutionDueAt       func(childComplexity int) int
 		ResolvedAt            func(childComplexity int) int
+		SLAClocks             func(childComplexity int) int
 		SLAPaused             func(childComplexity int) int
 		Service               func(childComplexity int) int
 		SofNumber             func(childComplexity int) int
@@ -315,6 +330,11 @@ type ComplexityRoot struct {
 		Ticket        func(childComplexity int) int
 	}
 
+	TimeInterval struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
 	Viewer struct {
 		Agent                func(childComplexity int) int
 		Contact              func(childComplexity int) int
@@ -343,6 +363,7 @@ type MutationResolver interface {
 	StartWork(ctx context.Context, id int) (*ent.Ticket, error)
 	AssignTicket(ctx context.Context, id int, agentID int) (*ent.Ticket, error)
 	RequestInformation(ctx context.Context, id int, message string) (*ent.Ticket, error)
+	WaitOnThirdParty(ctx context.Context, id int, reason string) (*ent.Ticket, error)
 	AddComment(ctx context.Context, input model.AddCommentInput) (*ent.Comment, error)
 	ChangeTicketPriority(ctx context.Context, id int, priority schematype.Priority, reason string) (*ent.Ticket, error)
 	EscalateTicket(ctx context.Context, id int, reason string) (*ent.Ticket, error)
@@ -368,6 +389,7 @@ type SubscriptionResolver interface {
 }
 type TicketResolver interface {
 	Number(ctx context.Context, obj *ent.Ticket) (string, error)
+	SLAClocks(ctx context.Context, obj *ent.Ticket) ([]*model.SLAClock, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -904,6 +926,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateSLAPolicy(childComplexity, args["id"].(int), args["input"].(model.CreateSLAPolicyInput)), true
+	case "Mutation.waitOnThirdParty":
+		if e.ComplexityRoot.Mutation.WaitOnThirdParty == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_waitOnThirdParty_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WaitOnThirdParty(childComplexity, args["id"].(int), args["reason"].(string)), true
 
 	case "Notification.attempts":
 		if e.ComplexityRoot.Notification.Attempts == nil {
@@ -1221,6 +1254,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "SLAClock.breachedAt":
+		if e.ComplexityRoot.SLAClock.BreachedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.BreachedAt(childComplexity), true
+	case "SLAClock.clock":
+		if e.ComplexityRoot.SLAClock.Clock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.Clock(childComplexity), true
+	case "SLAClock.dueAt":
+		if e.ComplexityRoot.SLAClock.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.DueAt(childComplexity), true
+	case "SLAClock.elapsedSeconds":
+		if e.ComplexityRoot.SLAClock.ElapsedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.ElapsedSeconds(childComplexity), true
+	case "SLAClock.metAt":
+		if e.ComplexityRoot.SLAClock.MetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.MetAt(childComplexity), true
+	case "SLAClock.pausedIntervals":
+		if e.ComplexityRoot.SLAClock.PausedIntervals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.PausedIntervals(childComplexity), true
+	case "SLAClock.policyVersion":
+		if e.ComplexityRoot.SLAClock.PolicyVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.PolicyVersion(childComplexity), true
+	case "SLAClock.targetSeconds":
+		if e.ComplexityRoot.SLAClock.TargetSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.TargetSeconds(childComplexity), true
+	case "SLAClock.warningAt":
+		if e.ComplexityRoot.SLAClock.WarningAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.WarningAt(childComplexity), true
 
 	case "SLAPolicy.alwaysOpen":
 		if e.ComplexityRoot.SLAPolicy.AlwaysOpen == nil {
@@ -1562,6 +1650,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.ResolvedAt(childComplexity), true
+	case "Ticket.slaClocks":
+		if e.ComplexityRoot.Ticket.SLAClocks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.SLAClocks(childComplexity), true
 	case "Ticket.slaPaused":
 		if e.ComplexityRoot.Ticket.SLAPaused == nil {
 			break
@@ -1691,6 +1785,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.Ticket(childComplexity), true
+
+	case "TimeInterval.end":
+		if e.ComplexityRoot.TimeInterval.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeInterval.End(childComplexity), true
+	case "TimeInterval.start":
+		if e.ComplexityRoot.TimeInterval.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeInterval.Start(childComplexity), true
 
 	case "Viewer.agent":
 		if e.ComplexityRoot.Viewer.Agent == nil {
@@ -3993,6 +4100,47 @@ type EscalationLevel { level: Int!, name: String!, emails: [String!]!, waitSecon
 extend type Ticket {
   """The reference customers quote on the phone and see in every message, e.g. HD-100042."""
   number: String!
+  """Why each due time is what it is: FIRST_RESPONSE, then RESOLUTION, as they stand now."""
+  slaClocks: [SLAClock!]!
+}
+
+enum SLAClockKind { FIRST_RESPONSE RESOLUTION }
+
+"""A span of time; end is null while it lasts."""
+type TimeInterval { start: Time!, end: Time }
+
+"""
+One SLA clock of a ticket, explained. The first-response clock runs from
+creation to the first agent response; the resolution clock from creation to
+RESOLVED, paused while the ticket waits on the customer (and on a third
+party when the policy's pauseOnThirdParty says so); a reopen runs it again
+from where it stood, the span it stood resolved counted as a pause.
+"""
+type SLAClock {
+  clock: SLAClockKind!
+  """The version of the SLA policy the ticket opened under (0: the ticket is older than pinning and runs under the default policy)."""
+  policyVersion: Int!
+  """The target of the ticket's priority, in seconds of business time."""
+  targetSeconds: Int!
+  """Business time counted so far, in whole seconds: to the instant the clock stopped, or to now; paused time excluded."""
+  elapsedSeconds: Int!
+  """The pauses that ended, in order, then the one in course (end null). Always empty for FIRST_RESPONSE."""
+  pausedIntervals: [TimeInterval!]!
+  """When the clock reaches the policy's warningPercent of its target."""
+  warningAt: Time
+  """
+  When the clock reaches its target. While the clock is paused: when it
+  would if it resumed now (it moves on while the pause lasts; the ticket's
+  resolutionDueAt stays where the last resumption put it).
+  """
+  dueAt: Time
+  """When the clock stopped, no later than dueAt."""
+  metAt: Time
+  """
+  When the clock was breached: when the product marked it breached or,
+  before it has, dueAt once the clock stopped after it or runs past it.
+  """
+  breachedAt: Time
 }
 
 """Who is calling: an agent, a contact, or a partner token's organizations."""
@@ -4080,6 +4228,8 @@ type Mutation {
   startWork(id: ID!): Ticket!
   assignTicket(id: ID!, agentID: ID!): Ticket!
   requestInformation(id: ID!, message: String!): Ticket!
+  """The agents wait on a carrier, a vendor or another team; startWork or resolveTicket ends the wait."""
+  waitOnThirdParty(id: ID!, reason: String!): Ticket!
   addComment(input: AddCommentInput!): Comment!
   changeTicketPriority(id: ID!, priority: TicketPriority!, reason: String!): Ticket!
   escalateTicket(id: ID!, reason: String!): Ticket!
@@ -4350,6 +4500,30 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_SLAClock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clock":
+		return ec.fieldContext_SLAClock_clock(ctx, field)
+	case "policyVersion":
+		return ec.fieldContext_SLAClock_policyVersion(ctx, field)
+	case "targetSeconds":
+		return ec.fieldContext_SLAClock_targetSeconds(ctx, field)
+	case "elapsedSeconds":
+		return ec.fieldContext_SLAClock_elapsedSeconds(ctx, field)
+	case "pausedIntervals":
+		return ec.fieldContext_SLAClock_pausedIntervals(ctx, field)
+	case "warningAt":
+		return ec.fieldContext_SLAClock_warningAt(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_SLAClock_dueAt(ctx, field)
+	case "metAt":
+		return ec.fieldContext_SLAClock_metAt(ctx, field)
+	case "breachedAt":
+		return ec.fieldContext_SLAClock_breachedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAClock", field.Name)
+}
+
 func (ec *executionContext) childFields_SLAPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4496,6 +4670,8 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_notifications(ctx, field)
 	case "number":
 		return ec.fieldContext_Ticket_number(ctx, field)
+	case "slaClocks":
+		return ec.fieldContext_Ticket_slaClocks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Ticket", field.Name)
 }
@@ -4546,6 +4722,16 @@ func (ec *executionContext) childFields_TicketEvent(ctx context.Context, field g
 		return ec.fieldContext_TicketEvent_actorContact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TimeInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_TimeInterval_start(ctx, field)
+	case "end":
+		return ec.fieldContext_TimeInterval_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeInterval", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5061,6 +5247,28 @@ func (ec *executionContext) field_Mutation_updateSLAPolicy_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_waitOnThirdParty_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -7315,6 +7523,50 @@ func (ec *executionContext) fieldContext_Mutation_requestInformation(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_waitOnThirdParty(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_waitOnThirdParty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WaitOnThirdParty(ctx, fc.Args["id"].(int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_waitOnThirdParty(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_waitOnThirdParty_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8955,6 +9207,222 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _SLAClock_clock(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_clock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clock, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAClockKind) graphql.Marshaler {
+			return ec.marshalNSLAClockKind2helpdeskᚋgraphᚋmodelᚐSLAClockKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_clock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "SLAClockKind")
+}
+
+func (ec *executionContext) _SLAClock_policyVersion(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_policyVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_policyVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAClock_targetSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_targetSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_targetSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAClock_elapsedSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_elapsedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElapsedSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_elapsedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAClock_pausedIntervals(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_pausedIntervals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PausedIntervals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sla.Interval) graphql.Marshaler {
+			return ec.marshalNTimeInterval2ᚕᚖhelpdeskᚋinternalᚋslaᚐIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_pausedIntervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAClock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeInterval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAClock_warningAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_warningAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WarningAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_warningAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAClock_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAClock_metAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_metAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_metAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAClock_breachedAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_breachedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BreachedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_breachedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Time")
+}
+
 func (ec *executionContext) _SLAPolicy_id(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10469,6 +10937,38 @@ func (ec *executionContext) fieldContext_Ticket_number(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Ticket", field, true, true, "String")
 }
 
+func (ec *executionContext) _Ticket_slaClocks(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_slaClocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().SLAClocks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAClock) graphql.Marshaler {
+			return ec.marshalNSLAClock2ᚕᚖhelpdeskᚋgraphᚋmodelᚐSLAClockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_slaClocks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAClock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TicketConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TicketConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10866,6 +11366,52 @@ func (ec *executionContext) fieldContext_TicketEvent_actorContact(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TimeInterval_start(ctx context.Context, field graphql.CollectedField, obj *sla.Interval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeInterval_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeInterval_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeInterval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimeInterval_end(ctx context.Context, field graphql.CollectedField, obj *sla.Interval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeInterval_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeInterval_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeInterval", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Viewer_contact(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
@@ -20721,6 +21267,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "waitOnThirdParty":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_waitOnThirdParty(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addComment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addComment(ctx, field)
@@ -21235,6 +21788,79 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var sLAClockImplementors = []string{"SLAClock"}
+
+func (ec *executionContext) _SLAClock(ctx context.Context, sel ast.SelectionSet, obj *model.SLAClock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAClockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAClock")
+		case "clock":
+			out.Values[i] = ec._SLAClock_clock(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "policyVersion":
+			out.Values[i] = ec._SLAClock_policyVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetSeconds":
+			out.Values[i] = ec._SLAClock_targetSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "elapsedSeconds":
+			out.Values[i] = ec._SLAClock_elapsedSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pausedIntervals":
+			out.Values[i] = ec._SLAClock_pausedIntervals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warningAt":
+			out.Values[i] = ec._SLAClock_warningAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dueAt":
+			out.Values[i] = ec._SLAClock_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "metAt":
+			out.Values[i] = ec._SLAClock_metAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breachedAt":
+			out.Values[i] = ec._SLAClock_breachedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sLAPolicyImplementors = []string{"SLAPolicy", "Node"}
 
 func (ec *executionContext) _SLAPolicy(ctx context.Context, sel ast.SelectionSet, obj *ent.SLAPolicy) graphql.Marshaler {
@@ -21687,6 +22313,12 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Ticket_number(ctx, field, obj)
 				})
+		case "slaClocks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_slaClocks(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21849,6 +22481,44 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_actorContact(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timeIntervalImplementors = []string{"TimeInterval"}
+
+func (ec *executionContext) _TimeInterval(ctx context.Context, sel ast.SelectionSet, obj *sla.Interval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeIntervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeInterval")
+		case "start":
+			out.Values[i] = ec._TimeInterval_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._TimeInterval_end(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22785,6 +23455,40 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNSLAClock2ᚕᚖhelpdeskᚋgraphᚋmodelᚐSLAClockᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLAClock) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAClock2ᚖhelpdeskᚋgraphᚋmodelᚐSLAClock(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLAClock2ᚖhelpdeskᚋgraphᚋmodelᚐSLAClock(ctx context.Context, sel ast.SelectionSet, v *model.SLAClock) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAClock!")
+		return graphql.Null
+	}
+	return ec._SLAClock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSLAClockKind2helpdeskᚋgraphᚋmodelᚐSLAClockKind(ctx context.Context, v any) (model.SLAClockKind, error) {
+	var res model.SLAClockKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAClockKind2helpdeskᚋgraphᚋmodelᚐSLAClockKind(ctx context.Context, sel ast.SelectionSet, v model.SLAClockKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSLAPolicy2ᚕᚖhelpdeskᚋentᚐSLAPolicyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SLAPolicy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23059,6 +23763,30 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNTimeInterval2ᚕᚖhelpdeskᚋinternalᚋslaᚐIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []*sla.Interval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimeInterval2ᚖhelpdeskᚋinternalᚋslaᚐInterval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimeInterval2ᚖhelpdeskᚋinternalᚋslaᚐInterval(ctx context.Context, sel ast.SelectionSet, v *sla.Interval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimeInterval!")
+		return graphql.Null
+	}
+	return ec._TimeInterval(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateContactInput2helpdeskᚋgraphᚋmodelᚐUpdateContactInput(ctx context.Context, v any) (model.UpdateContactInput, error) {

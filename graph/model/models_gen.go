@@ -3,6 +3,8 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/contact"
@@ -10,6 +12,9 @@ import (
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/bizhours"
+	"helpdesk/internal/sla"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -107,6 +112,34 @@ type IssuedToken struct {
 	Token string `json:"token"`
 }
 
+// One SLA clock of a ticket, explained. The first-response clock runs from
+// creation to the first agent response; the resolution clock from creation to
+// RESOLVED, paused while the ticket waits on the customer (and on a third
+// party when the policy's pauseOnThirdParty says so); a reopen runs it again
+// from where it stood, the span it stood resolved counted as a pause.
+type SLAClock struct {
+	Clock SLAClockKind `json:"clock"`
+	// The version of the SLA policy the ticket opened under (0: the ticket is older than pinning and runs under the default policy).
+	PolicyVersion int `json:"policyVersion"`
+	// The target of the ticket's priority, in seconds of business time.
+	TargetSeconds int `json:"targetSeconds"`
+	// Business time counted so far, in whole seconds: to the instant the clock stopped, or to now; paused time excluded.
+	ElapsedSeconds int `json:"elapsedSeconds"`
+	// The pauses that ended, in order, then the one in course (end null). Always empty for FIRST_RESPONSE.
+	PausedIntervals []*sla.Interval `json:"pausedIntervals"`
+	// When the clock reaches the policy's warningPercent of its target.
+	WarningAt *time.Time `json:"warningAt,omitempty"`
+	// When the clock reaches its target. While the clock is paused: when it
+	// would if it resumed now (it moves on while the pause lasts; the ticket's
+	// resolutionDueAt stays where the last resumption put it).
+	DueAt *time.Time `json:"dueAt,omitempty"`
+	// When the clock stopped, no later than dueAt.
+	MetAt *time.Time `json:"metAt,omitempty"`
+	// When the clock was breached: when the product marked it breached or,
+	// before it has, dueAt once the clock stopped after it or runs past it.
+	BreachedAt *time.Time `json:"breachedAt,omitempty"`
+}
+
 type SLAPreview struct {
 	FirstResponseDueAt time.Time `json:"firstResponseDueAt"`
 	ResolutionDueAt    time.Time `json:"resolutionDueAt"`
@@ -128,4 +161,59 @@ type Viewer struct {
 	Contact              *ent.Contact        `json:"contact,omitempty"`
 	Agent                *ent.Agent          `json:"agent,omitempty"`
 	PartnerOrganizations []*ent.Organization `json:"partnerOrganizations,omitempty"`
+}
+
+type SLAClockKind string
+
+const (
+	SLAClockKindFirstResponse SLAClockKind = "FIRST_RESPONSE"
+	SLAClockKindResolution    SLAClockKind = "RESOLUTION"
+)
+
+var AllSLAClockKind = []SLAClockKind{
+	SLAClockKindFirstResponse,
+	SLAClockKindResolution,
+}
+
+func (e SLAClockKind) IsValid() bool {
+	switch e {
+	case SLAClockKindFirstResponse, SLAClockKindResolution:
+		return true
+	}
+	return false
+}
+
+func (e SLAClockKind) String() string {
+	return string(e)
+}
+
+func (e *SLAClockKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLAClockKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SLAClockKind", str)
+	}
+	return nil
+}
+
+func (e SLAClockKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLAClockKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLAClockKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -9,10 +9,13 @@ package server
 //     Organization.tickets) costs 1 + n × its selection, where n is first or
 //     last (the larger when both are given, 100 when neither);
 //   - nodes(ids) costs 1 + len(ids) × its selection;
+//   - Ticket.slaClocks, a list of exactly two (fixedLists), costs
+//     1 + 2 × its selection;
 //   - any other list of objects (Ticket.events, comments, notifications,
 //     Organization.contacts, services, slaPolicies, escalationTables,
 //     Viewer.partnerOrganizations, a policy's openingHours and targets, an
-//     escalation table's levels) has no page size and costs
+//     escalation table's levels, a clock's pausedIntervals) has no page
+//     size and costs
 //     1 + listEstimate × its selection;
 //   - introspection (__schema) costs nothing.
 //
@@ -63,6 +66,11 @@ const (
 	listEstimate = 10
 )
 
+// fixedLists are the lists of objects whose length is known, by
+// "Type.field": they cost 1 + that many × their selection. A ticket's
+// slaClocks are its two clocks, first response and resolution.
+var fixedLists = map[string]int{"Ticket.slaClocks": 2}
+
 // complexityRoot is the cost rule as gqlgen's complexity functions; they
 // are nil-safe, as absent arguments arrive as nil.
 func complexityRoot() generated.ComplexityRoot {
@@ -91,6 +99,8 @@ func complexityRoot() generated.ComplexityRoot {
 	c.Ticket.Comments = list
 	c.Ticket.Events = list
 	c.Ticket.Notifications = list
+	c.Ticket.SLAClocks = func(child int) int { return times(fixedLists["Ticket.slaClocks"], child) }
+	c.SLAClock.PausedIntervals = list
 	c.SLAPolicy.OpeningHours = list
 	c.SLAPolicy.Targets = list
 	c.EscalationTable.Levels = list

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/bizhours"
 )
 
 // Clock names one of a ticket's two SLA clocks (SPEC §4), as events and
@@ -16,7 +17,8 @@ const (
 	// FirstResponse runs from creation to the first agent response.
 	FirstResponse Clock = "FIRST_RESPONSE"
 	// Resolution runs from creation to RESOLVED, paused while the ticket
-	// waits on the customer.
+	// waits on the customer, and on a third party when the policy says so
+	// (PausesOnThirdParty).
 	Resolution Clock = "RESOLUTION"
 )
 
@@ -63,10 +65,19 @@ func (p Policy) Resume(c Clocks, at time.Time) (Clocks, error) {
 	if err != nil {
 		return c, err
 	}
-	c.PausedSeconds += int(cal.Elapsed(*c.PausedAt, at) / time.Second)
-	c.PausedAt = nil
-	return c, nil
+	return resume(cal, c, at), nil
 }
+
+func resume(cal *bizhours.Calendar, c Clocks, at time.Time) Clocks {
+	if c.PausedAt != nil {
+		c.PausedSeconds += seconds(cal.Elapsed(*c.PausedAt, at))
+		c.PausedAt = nil
+	}
+	return c
+}
+
+// seconds is d in whole seconds (a partial second is not counted).
+func seconds(d time.Duration) int { return int(d / time.Second) }
 
 // Reprioritize runs both clocks to the targets of pr from their start: a
 // priority change recomputes both due times from creation (SPEC §4).
@@ -104,6 +115,10 @@ func (p Policy) Deadlines(c Clocks) (Deadlines, error) {
 	if err != nil {
 		return Deadlines{}, err
 	}
+	return p.deadlines(cal, c)
+}
+
+func (p Policy) deadlines(cal *bizhours.Calendar, c Clocks) (Deadlines, error) {
 	t, err := p.Target(c.Priority)
 	if err != nil {
 		return Deadlines{}, err

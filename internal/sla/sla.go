@@ -1,9 +1,10 @@
 // Package sla holds the SLA policy a ticket runs under and its two clocks
 // (first response and resolution, SPEC §4): where they stand (Clocks:
-// started, paused, resumed, re-prioritized) and every deadline that
-// follows from the policy — warning instants and due times — on the
-// policy's business calendar. It is arithmetic only: the instants come
-// from the caller.
+// started, paused, resumed, re-prioritized), every deadline that follows
+// from the policy — warning instants and due times — on the policy's
+// business calendar, and how each clock stands at an instant (Explain:
+// business time elapsed, pauses, met or breached). It is arithmetic only:
+// the instants come from the caller.
 //
 // A ticket keeps a copy of the policy it opened under (Policy, stored as
 // JSON on the ticket), so later edits of the policy apply to new tickets

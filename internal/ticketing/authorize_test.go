@@ -41,6 +41,8 @@ func TestWhoMayAskWhat(t *testing.T) {
 		{"the requester may not accept", requester, Request{Action: Accept}, "a customer may not move a ticket from RESOLVED to ACCEPTED"},
 		{"the requester may not resolve", requester, Request{Action: Resolve}, "a customer may not move a ticket from RESOLVED to RESOLVED"},
 		{"the requester may not request information", requester, Request{Action: RequestInformation}, "a customer may not move a ticket from RESOLVED to WAITING_ON_CUSTOMER"},
+		{"the requester may not set it waiting on a third party", requester, Request{Action: WaitOnThirdParty}, "a customer may not move a ticket from RESOLVED to WAITING_ON_THIRD_PARTY"},
+		{"its organization's MASTER may not set it waiting on a third party", master, Request{Action: WaitOnThirdParty}, "a customer may not move a ticket from RESOLVED to WAITING_ON_THIRD_PARTY"},
 		{"the requester may not change the priority", requester, Request{Action: ChangePriority, Priority: schematype.PriorityCritical}, "only agents change a ticket's priority"},
 		{"the requester may not assign", requester, Request{Action: Assign, AssigneeID: id(7)}, "only agents change a ticket's assignee_id"},
 		{"the requester may not edit the status", requester, Request{Action: Edit, Status: schematype.StatusClosed}, "a customer may not move a ticket from RESOLVED to CLOSED"},

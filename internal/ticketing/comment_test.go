@@ -27,6 +27,7 @@ func TestCommentRules(t *testing.T) {
 		{"a customer's public reply to a ticket waiting on it resumes it", ticketIn(schematype.StatusWaitingOnCustomer), requester, false,
 			&Request{Action: CustomerReply, Actor: requester, Reason: "the customer replied"}, nil},
 		{"a customer's reply to a ticket in progress asks nothing", ticketIn(schematype.StatusInProgress), requester, false, nil, nil},
+		{"a customer's reply to a ticket waiting on a third party asks nothing: the wait is the agents'", ticketIn(schematype.StatusWaitingOnThirdParty), requester, false, nil, nil},
 		{"an agent's first public reply is the first response", ticketIn(schematype.StatusInProgress), agent, false,
 			&Request{Action: Respond, Actor: agent}, nil},
 		{"an agent's later reply asks nothing", responded(ticketIn(schematype.StatusInProgress)), agent, false, nil, nil},

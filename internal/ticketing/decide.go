@@ -2,6 +2,7 @@ package ticketing
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,30 +158,17 @@ func (d *decision) status() error {
 	}
 	a := &d.after
 	a.Status = to
+	if err := d.resolutionClock(to); err != nil {
+		return err
+	}
 	switch to {
 	case schematype.StatusResolved:
 		a.ResolvedAt = d.at()
 	case schematype.StatusClosed:
 		a.ClosedAt = d.at()
-	case schematype.StatusWaitingOnCustomer:
-		// The resolution clock pauses while the ticket waits on the
-		// customer.
-		a.SLAPaused, a.PausedAt = true, clocksOf(t).Pause(d.now).PausedAt
 	}
 	if to == schematype.StatusInProgress && !IsOpen(t.Status) {
 		a.ResolvedAt, a.ClosedAt = nil, nil
-	}
-	if t.Status == schematype.StatusWaitingOnCustomer {
-		// Whatever ends the wait resumes the resolution clock: its due
-		// time moves by the business time of the pause.
-		a.SLAPaused, a.PausedAt = false, nil
-		if t.PausedAt != nil {
-			c, err := d.pol.Resume(clocksOf(t), d.now)
-			if err != nil {
-				return err
-			}
-			a.PausedSeconds, d.recompute = c.PausedSeconds, true
-		}
 	}
 	if t.FirstRespondedAt == nil && d.r.Actor.IsAgent() {
 		a.FirstRespondedAt = d.at()
@@ -189,6 +177,39 @@ func (d *decision) status() error {
 	if to == schematype.StatusWaitingOnCustomer {
 		d.record(EventInformationRequested, InformationRequestedData{Message: d.r.Reason})
 	}
+	return nil
+}
+
+// resolutionClock pauses and resumes the resolution clock as the ticket
+// moves to status to. Entering a status that pauses it
+// (PausesResolution) pauses it now. Leaving one resumes it, whatever the
+// move; so does a reopen, which ends the span the clock stood stopped
+// since the resolution: the clock runs again from where it stood. A
+// resumption adds the business time of the span that ends to the paused
+// time (which moves the due time, see deadlines) and records the span in
+// Pauses.
+func (d *decision) resolutionClock(to schematype.Status) error {
+	t, a := d.t, &d.after
+	if PausesResolution(to, d.pol) {
+		a.SLAPaused, a.PausedAt = true, clocksOf(t).Pause(d.now).PausedAt
+		return nil
+	}
+	a.SLAPaused, a.PausedAt = false, nil
+	since := t.PausedAt
+	if since == nil && !IsOpen(t.Status) && IsOpen(to) {
+		since = t.ResolvedAt
+	}
+	if since == nil {
+		return nil
+	}
+	c := clocksOf(t)
+	c.PausedAt = since
+	c, err := d.pol.Resume(c, d.now)
+	if err != nil {
+		return err
+	}
+	a.PausedSeconds, d.recompute = c.PausedSeconds, true
+	a.Pauses = append(slices.Clone(t.Pauses), sla.Interval{Start: *since, End: d.at()})
 	return nil
 }
 

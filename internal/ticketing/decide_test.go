@@ -43,7 +43,7 @@ func ticketIn(s schematype.Status) Ticket {
 		Priority: schematype.PriorityMedium, CreatedAt: t0, UpdatedAt: t0,
 		FirstResponseDueAt: at(t0.Add(4 * time.Hour)), ResolutionDueAt: at(t0.Add(48 * time.Hour))}
 	switch s {
-	case schematype.StatusWaitingOnCustomer:
+	case schematype.StatusWaitingOnCustomer, schematype.StatusWaitingOnThirdParty:
 		tk.SLAPaused, tk.PausedAt = true, at(t0.Add(time.Hour))
 	case schematype.StatusResolved:
 		tk.ResolvedAt = at(t0.Add(time.Hour))
@@ -151,15 +151,17 @@ func runRules(t *testing.T, rules []rule) {
 func TestLifecycleMovesStartOnlyWhereTheTableSays(t *testing.T) {
 	t.Parallel()
 	statuses := []schematype.Status{schematype.StatusNew, schematype.StatusAccepted, schematype.StatusInProgress,
-		schematype.StatusWaitingOnCustomer, schematype.StatusResolved, schematype.StatusClosed}
+		schematype.StatusWaitingOnCustomer, schematype.StatusWaitingOnThirdParty, schematype.StatusResolved, schematype.StatusClosed}
 	want := map[Action][]schematype.Status{
 		Accept:             {schematype.StatusNew},
-		StartWork:          {schematype.StatusNew, schematype.StatusAccepted},
+		StartWork:          {schematype.StatusNew, schematype.StatusAccepted, schematype.StatusWaitingOnThirdParty},
 		RequestInformation: {schematype.StatusAccepted, schematype.StatusInProgress},
+		WaitOnThirdParty:   {schematype.StatusAccepted, schematype.StatusInProgress},
 		CustomerReply:      {schematype.StatusWaitingOnCustomer},
-		Resolve:            {schematype.StatusAccepted, schematype.StatusInProgress, schematype.StatusWaitingOnCustomer},
-		Close:              {schematype.StatusResolved},
-		Reopen:             {schematype.StatusResolved, schematype.StatusClosed},
+		Resolve: {schematype.StatusAccepted, schematype.StatusInProgress, schematype.StatusWaitingOnCustomer,
+			schematype.StatusWaitingOnThirdParty},
+		Close:  {schematype.StatusResolved},
+		Reopen: {schematype.StatusResolved, schematype.StatusClosed},
 	}
 	if len(want) != len(Lifecycle) {
 		t.Fatalf("the lifecycle has %d actions, the test knows %d", len(Lifecycle), len(want))
@@ -275,6 +277,7 @@ func TestLifecycleRules(t *testing.T) {
 			want: with(waiting, func(t *Ticket) {
 				t.Status, t.SLAPaused, t.PausedAt, t.PausedSeconds = schematype.StatusInProgress, false, nil, 3600
 				t.ResolutionDueAt = at(t0.Add(49 * time.Hour))
+				t.Pauses = []sla.Interval{{Start: t0.Add(time.Hour), End: at(now)}}
 			}),
 			events: []Event{statusChanged(schematype.StatusWaitingOnCustomer, schematype.StatusInProgress, "the customer replied")},
 		},
@@ -287,6 +290,7 @@ func TestLifecycleRules(t *testing.T) {
 			want: with(waiting, func(t *Ticket) {
 				t.Status, t.SLAPaused, t.PausedAt, t.PausedSeconds = schematype.StatusInProgress, false, nil, 7200
 				t.ResolutionDueAt = at(time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)) // 48 h + 2 h of office time
+				t.Pauses = []sla.Interval{{Start: t0.Add(7 * time.Hour), End: at(t0.Add(24 * time.Hour))}}
 			}),
 			events: []Event{statusChanged(schematype.StatusWaitingOnCustomer, schematype.StatusInProgress, "the customer replied")},
 		},
@@ -296,6 +300,7 @@ func TestLifecycleRules(t *testing.T) {
 			want: with(waiting, func(t *Ticket) {
 				t.Status, t.ResolvedAt, t.SLAPaused, t.PausedAt, t.PausedSeconds = schematype.StatusResolved, at(now), false, nil, 3600
 				t.ResolutionDueAt, t.FirstRespondedAt = at(t0.Add(49*time.Hour)), at(now)
+				t.Pauses = []sla.Interval{{Start: t0.Add(time.Hour), End: at(now)}}
 			}),
 			events: []Event{statusChanged(schematype.StatusWaitingOnCustomer, schematype.StatusResolved, "Fixed")},
 		},
@@ -306,16 +311,24 @@ func TestLifecycleRules(t *testing.T) {
 			events: []Event{statusChanged(schematype.StatusResolved, schematype.StatusClosed, "")},
 		},
 		{
-			name:   "reopening a closed ticket within its window clears resolvedAt and closedAt",
+			name:   "reopening a closed ticket within its window clears resolvedAt and closedAt; its resolution clock runs again from where it stood",
 			ticket: closed, req: Request{Action: Reopen, Actor: requester, Reason: "Broken again"},
-			want:   with(closed, func(t *Ticket) { t.Status, t.ResolvedAt, t.ClosedAt = schematype.StatusInProgress, nil, nil }),
+			want: with(closed, func(t *Ticket) {
+				t.Status, t.ResolvedAt, t.ClosedAt = schematype.StatusInProgress, nil, nil
+				t.PausedSeconds, t.ResolutionDueAt = 3600, at(t0.Add(49*time.Hour))
+				t.Pauses = []sla.Interval{{Start: t0.Add(time.Hour), End: at(now)}}
+			}),
 			events: []Event{statusChanged(schematype.StatusClosed, schematype.StatusInProgress, "Broken again")},
 		},
 		{
 			name:   "reopening a closed ticket at the last instant of its window is allowed",
 			ticket: closed, req: Request{Action: Reopen, Actor: requester, Reason: "Broken again"},
-			at:     t0.Add(time.Hour + 7*24*time.Hour),
-			want:   with(closed, func(t *Ticket) { t.Status, t.ResolvedAt, t.ClosedAt = schematype.StatusInProgress, nil, nil }),
+			at: t0.Add(time.Hour + 7*24*time.Hour),
+			want: with(closed, func(t *Ticket) {
+				t.Status, t.ResolvedAt, t.ClosedAt = schematype.StatusInProgress, nil, nil
+				t.PausedSeconds, t.ResolutionDueAt = 7*24*3600, at(t0.Add(48*time.Hour+7*24*time.Hour))
+				t.Pauses = []sla.Interval{{Start: t0.Add(time.Hour), End: at(t0.Add(time.Hour + 7*24*time.Hour))}}
+			}),
 			events: []Event{statusChanged(schematype.StatusClosed, schematype.StatusInProgress, "Broken again")},
 		},
 		{

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/sla"
 )
 
 // Move is a lifecycle action (SPEC §3): the statuses it starts from, the
@@ -40,13 +41,16 @@ const (
 // Lifecycle is the table of SPEC §3, in lifecycle order.
 var Lifecycle = []Move{
 	{Action: Accept, From: []schematype.Status{schematype.StatusNew}, To: schematype.StatusAccepted},
-	{Action: StartWork, From: []schematype.Status{schematype.StatusNew, schematype.StatusAccepted}, To: schematype.StatusInProgress},
+	{Action: StartWork, From: []schematype.Status{schematype.StatusNew, schematype.StatusAccepted, schematype.StatusWaitingOnThirdParty},
+		To: schematype.StatusInProgress},
 	{Action: RequestInformation, From: []schematype.Status{schematype.StatusAccepted, schematype.StatusInProgress},
 		To: schematype.StatusWaitingOnCustomer, NeedsReason: true, Argument: "message"},
+	{Action: WaitOnThirdParty, From: []schematype.Status{schematype.StatusAccepted, schematype.StatusInProgress},
+		To: schematype.StatusWaitingOnThirdParty, NeedsReason: true, Argument: "reason"},
 	{Action: CustomerReply, From: []schematype.Status{schematype.StatusWaitingOnCustomer}, To: schematype.StatusInProgress,
 		Customers: RequesterOrOrganization},
-	{Action: Resolve, From: []schematype.Status{schematype.StatusAccepted, schematype.StatusInProgress, schematype.StatusWaitingOnCustomer},
-		To: schematype.StatusResolved, NeedsReason: true, Argument: "resolution"},
+	{Action: Resolve, From: []schematype.Status{schematype.StatusAccepted, schematype.StatusInProgress, schematype.StatusWaitingOnCustomer,
+		schematype.StatusWaitingOnThirdParty}, To: schematype.StatusResolved, NeedsReason: true, Argument: "resolution"},
 	{Action: Close, From: []schematype.Status{schematype.StatusResolved}, To: schematype.StatusClosed, Customers: TheRequester},
 	{Action: Reopen, From: []schematype.Status{schematype.StatusResolved, schematype.StatusClosed}, To: schematype.StatusInProgress,
 		NeedsReason: true, Argument: "reason", Customers: RequesterOrOrganization},
@@ -72,6 +76,22 @@ func CanTransition(from, to schematype.Status) bool {
 		if m.To == to && m.Allows(from) {
 			return true
 		}
+	}
+	return false
+}
+
+// PausesResolution reports whether a ticket in status s, under its pinned
+// policy pol, has its resolution clock paused (SPEC §4): while it waits on
+// the customer, and while it waits on a third party when the policy's
+// pauseOnThirdParty says so. Entering such a status pauses the clock;
+// leaving it resumes the clock, which moves its due time by the business
+// time of the pause.
+func PausesResolution(s schematype.Status, pol sla.Policy) bool {
+	switch s {
+	case schematype.StatusWaitingOnCustomer:
+		return true
+	case schematype.StatusWaitingOnThirdParty:
+		return pol.PausesOnThirdParty()
 	}
 	return false
 }

@@ -50,7 +50,9 @@ type Ticket struct {
 	PausedSeconds                             int
 	FirstResponseDueAt, ResolutionDueAt       *time.Time
 	FirstResponseBreached, ResolutionBreached bool
-	// Pauses are the resolution clock's pauses that ended, in order.
+	// Pauses are the resolution clock's pauses that ended, in order: the
+	// waits it paused for, and the spans a reopen ended (it stood still
+	// since the resolution). PausedSeconds is their business time.
 	Pauses []sla.Interval
 	// What the product did on its own, once each: the warning and the
 	// breach of each clock, the reminder of the wait on the customer in
@@ -129,6 +131,10 @@ const (
 	// RequestInformation returns it to the customer with a question
 	// (Request.Reason), pausing the resolution clock.
 	RequestInformation Action = "requestInformation"
+	// WaitOnThirdParty sets the ticket waiting on a carrier, a vendor or
+	// another team, with the reason (Request.Reason); the resolution clock
+	// pauses when the pinned policy pauses on a third party.
+	WaitOnThirdParty Action = "waitOnThirdParty"
 	// CustomerReply is the customer's public reply to a ticket waiting on
 	// it: it resumes the resolution clock.
 	CustomerReply Action = "customer reply"
@@ -158,9 +164,9 @@ type Request struct {
 	Action Action
 	// Actor is who asks; the data model's hooks fill it from the caller.
 	Actor Actor
-	// Reason is the caller's words: the reason of a reopen, a priority
-	// change or an escalation, the message of RequestInformation, the
-	// resolution of Resolve.
+	// Reason is the caller's words: the reason of a reopen, a wait on a
+	// third party, a priority change or an escalation, the message of
+	// RequestInformation, the resolution of Resolve.
 	Reason string
 	// Priority is the new priority of ChangePriority or an Edit.
 	Priority schematype.Priority
