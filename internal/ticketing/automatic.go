@@ -171,6 +171,11 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 		return Decide(t, pol, Request{Action: Close, Actor: r.Actor, Known: r.Known,
 			Reason: fmt.Sprintf("closed automatically: resolved %s ago and not reopened", seconds(pol.AutoCloseSeconds))}, now)
 	}
+	if r.Action == Warn && !now.Before(clockDue(t, tm)) {
+		// Late (after a restart, or a priority change moved the due time
+		// into the past): the breach says it all.
+		return Outcome{}, ErrNotDue
+	}
 	d := &decision{t: t, pol: pinned(pol), r: r, now: now, after: t}
 	d.after.UpdatedAt = now
 	a := &d.after
@@ -178,11 +183,10 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 	case Warn:
 		if tm.Clock == sla.FirstResponse {
 			a.FirstResponseWarnedAt = d.at()
-			d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: orTime(t.FirstResponseDueAt, tm.At)})
 		} else {
 			a.ResolutionWarnedAt = d.at()
-			d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: orTime(t.ResolutionDueAt, tm.At)})
 		}
+		d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: clockDue(t, tm)})
 	case Breach:
 		if tm.Clock == sla.FirstResponse {
 			a.FirstResponseBreached, a.FirstResponseBreachedAt = true, d.at()
@@ -208,6 +212,14 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 		}
 	}
 	return Outcome{Ticket: d.after, Events: d.events}, nil
+}
+
+// clockDue is the due time of the clock of a Warn or a Breach.
+func clockDue(t Ticket, tm Timer) time.Time {
+	if tm.Clock == sla.FirstResponse {
+		return orTime(t.FirstResponseDueAt, tm.At)
+	}
+	return orTime(t.ResolutionDueAt, tm.At)
 }
 
 func seconds(s int) time.Duration { return time.Duration(s) * time.Second }
