@@ -141,7 +141,11 @@ func (w *impl) run(ctx workflow.Context) (State, error) {
 			logger.Info("ticket workflow ends: closed and reopen window over", "number", w.state.Ticket.Number)
 			return w.state, nil
 		}
-		if w.takenHere >= maxChangesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		// A change that lists timers comes from a product with the SLA
+		// engine: a run started before it continues as new to act on them
+		// (histories recorded before it never list any).
+		upgrade := len(w.state.Ticket.Timers) > 0
+		if upgrade || w.takenHere >= maxChangesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			w.drain(ctx)
 			st := w.state
 			return State{}, workflow.NewContinueAsNewError(ctx, TicketWorkflow, Input{TicketID: w.in.TicketID, Number: w.in.Number, State: &st})
