@@ -1,7 +1,10 @@
 // Package workflows holds the durable side of a ticket: one long-lived
 // Temporal workflow per ticket that takes every change of the ticket (sent
-// through the outbox, see Dispatcher), keeps its state, and ends once the
-// ticket is closed and its reopen window has passed.
+// through the outbox, see Dispatcher), keeps its state, does the
+// product's automatic actions on it when they fall due — SLA warnings and
+// breaches, the escalation ladder, reminders, auto-resolve and auto-close
+// (timers.go, activities.go) — and ends once the ticket is closed and its
+// reopen window has passed.
 //
 // Workflow code here is deterministic: no wall clock, randomness,
 // goroutines or I/O — time comes from workflow.Now and timers.
