@@ -17,9 +17,13 @@ import (
 // The workflow keeps one timer, armed for the earliest of them it has not
 // acted on yet — or for the end of a closed ticket's reopen window — and
 // re-armed only when a change moves that instant. When it fires, the
-// action runs as an activity (Activities.Act), which does it only if the
-// ticket still has it pending; the ticket as it became comes back as the
-// activity's result, so the next timer is armed at once.
+// action runs as a local activity (Activities.Act, in the worker running
+// the workflow: no round trip through a task queue, one marker in the
+// history, so a burst of due times costs the server least), which does
+// it only if the ticket still has it pending; the ticket as it became
+// comes back as the activity's result, so the next timer is armed at
+// once. A worker that dies mid-action leaves its workflow task to time
+// out and be retried: the action then finds itself done or not.
 
 // due is what the workflow waits for next: a ticket's timer, or the end
 // of the workflow.
@@ -33,7 +37,7 @@ type due struct {
 // the history grows large.
 func (w *impl) runTimers(ctx workflow.Context) (State, error) {
 	logger := workflow.GetLogger(ctx)
-	actCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	actCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: actTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: actMaxInterval,
@@ -129,7 +133,7 @@ func (w *impl) next() (due, bool) {
 // longer due, or that the rules refuse, is not tried again.
 func (w *impl) act(ctx, actCtx workflow.Context, tm ticketing.Timer) {
 	var res ActResult
-	err := workflow.ExecuteActivity(actCtx, ActivityAct, ActInput{TicketID: w.in.TicketID, Timer: tm}).Get(ctx, &res)
+	err := workflow.ExecuteLocalActivity(actCtx, ActivityAct, ActInput{TicketID: w.in.TicketID, Timer: tm}).Get(ctx, &res)
 	w.state.Done = append(w.state.Done, tm.Key())
 	if err != nil {
 		workflow.GetLogger(ctx).Error("automatic action failed", "number", w.state.Ticket.Number,
