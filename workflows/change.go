@@ -8,6 +8,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/internal/ticketing"
+	"helpdesk/internal/tickets"
 )
 
 // KindUpdated is the Kind of a change that recorded no event (an agent's
@@ -37,28 +38,67 @@ type TicketChange struct {
 	ClosedAt            *time.Time          `json:"closedAt,omitempty"`
 	AutoCloseSeconds    int                 `json:"autoCloseSeconds"`
 	ReopenWindowSeconds int                 `json:"reopenWindowSeconds"`
+	// Events are the events the change recorded, in order.
+	Events []EventRef `json:"events,omitempty"`
+	// Timers are the automatic actions pending on the ticket after the
+	// change, earliest first, computed on the database side
+	// (ticketing.Timers): business time and time zones never run in
+	// workflow code.
+	Timers []ticketing.Timer `json:"timers,omitempty"`
 }
 
-// ChangeOf is what t's workflow is told after a change of kind.
-func ChangeOf(t *ent.Ticket, kind string) TicketChange {
+// EventRef names one event of a change.
+type EventRef struct {
+	ID   int    `json:"id"`
+	Kind string `json:"kind"`
+}
+
+// ChangeOf is what t's workflow is told after a change that recorded
+// events; c reads the ticket's escalation table, which the timers of its
+// ladder need.
+func ChangeOf(ctx context.Context, c *ent.Client, t *ent.Ticket, events []EventRef) (TicketChange, error) {
+	kind := KindUpdated
+	if len(events) > 0 {
+		kind = events[0].Kind
+	}
 	ch := TicketChange{
 		TicketID: t.ID, Number: ticketing.Number(t.ID), Kind: kind, At: t.UpdatedAt,
 		Status: t.Status, Priority: t.Priority, EscalationLevel: t.EscalationLevel, SLAPaused: t.SLAPaused,
 		FirstResponseDueAt: t.FirstResponseDueAt, ResolutionDueAt: t.ResolutionDueAt,
 		FirstRespondedAt: t.FirstRespondedAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
 		AutoCloseSeconds: t.SLAPolicy.AutoCloseSeconds, ReopenWindowSeconds: t.SLAPolicy.ReopenWindowSeconds,
+		Events: events,
 	}
 	if t.AssigneeID != nil {
 		ch.AssigneeID = *t.AssigneeID
 	}
-	return ch
+	var waits []int
+	if t.EscalationLevel > 0 && ticketing.IsOpen(t.Status) {
+		e, err := tickets.Escalation(ctx, c, t.OrganizationID)
+		if err != nil {
+			return ch, err
+		}
+		if e != nil {
+			waits = e.Waits
+		}
+	}
+	timers, err := ticketing.Timers(tickets.Of(t), t.SLAPolicy, waits)
+	if err != nil {
+		return ch, err
+	}
+	ch.Timers = timers
+	return ch, nil
 }
 
 // Enqueue writes the outbox message that tells t's workflow of a change
-// of kind; c is the change's transaction, so the message commits with the
-// change or not at all. The Dispatcher delivers it.
-func Enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, kind string) error {
-	payload, err := json.Marshal(ChangeOf(t, kind))
+// that recorded events; c is the change's transaction, so the message
+// commits with the change or not at all. The Dispatcher delivers it.
+func Enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, events []EventRef) error {
+	ch, err := ChangeOf(ctx, c, t, events)
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(ch)
 	if err != nil {
 		return err
 	}

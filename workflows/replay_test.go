@@ -228,7 +228,7 @@ type recorder struct {
 // the returned func (also called at the end of t).
 func (r *recorder) startWorker(t *testing.T) (stop func()) {
 	t.Helper()
-	w := NewWorker(r.c, worker.Options{})
+	w := NewWorker(r.c, worker.Options{}, &Activities{})
 	if err := w.Start(); err != nil {
 		t.Fatalf("worker: %v", err)
 	}

@@ -1,7 +1,10 @@
 // Package workflows holds the durable side of a ticket: one long-lived
 // Temporal workflow per ticket that takes every change of the ticket (sent
-// through the outbox, see Dispatcher), keeps its state, and ends once the
-// ticket is closed and its reopen window has passed.
+// through the outbox, see Dispatcher), keeps its state, does the
+// product's automatic actions on it when they fall due — SLA warnings and
+// breaches, the escalation ladder, reminders, auto-resolve and auto-close
+// (timers.go, activities.go) — and ends once the ticket is closed and its
+// reopen window has passed.
 //
 // Workflow code here is deterministic: no wall clock, randomness,
 // goroutines or I/O — time comes from workflow.Now and timers.
@@ -29,6 +32,22 @@ const (
 	// new well before Temporal's history limits (50k events), even if the
 	// server never suggests it.
 	maxChangesPerRun = 500
+
+	// timersChange is the workflow.GetVersion change ID of the SLA
+	// engine: runs recorded before it (version DefaultVersion) only keep
+	// state and end after the reopen window; from timersVersion on, a run
+	// arms the ticket's timers and acts on them.
+	timersChange  = "sla-timers"
+	timersVersion = 1
+
+	// actTimeout bounds one attempt of an automatic action: one short
+	// transaction.
+	actTimeout = 30 * time.Second
+	// actMaxInterval caps the backoff between attempts, so that an action
+	// whose database was away is done within seconds of its return.
+	actMaxInterval = 5 * time.Second
+	// maxDone bounds the keys of timers acted on that a run remembers.
+	maxDone = 64
 )
 
 // TicketWorkflowID is the ID of the workflow of the ticket with this ID:
@@ -51,6 +70,10 @@ type State struct {
 	Ticket TicketChange `json:"ticket"`
 	// Changes counts the changes taken over the workflow's whole life.
 	Changes int `json:"changes"`
+	// Done are the keys (ticketing.Timer.Key) of the ticket's timers the
+	// workflow acted on, while they are still listed: a timer is acted on
+	// once, even before the change that records it comes back.
+	Done []string `json:"done,omitempty"`
 }
 
 // TicketWorkflow is the workflow of one ticket.
@@ -81,8 +104,12 @@ func (w *impl) setup(ctx workflow.Context) error {
 }
 
 // run takes changes until the ticket is closed and its reopen window is
-// over, continuing as new when the history grows large.
+// over, continuing as new when the history grows large. From
+// timersVersion on it also acts on the ticket's timers (runTimers).
 func (w *impl) run(ctx workflow.Context) (State, error) {
+	if workflow.GetVersion(ctx, timersChange, workflow.DefaultVersion, timersVersion) >= timersVersion {
+		return w.runTimers(ctx)
+	}
 	logger := workflow.GetLogger(ctx)
 	for {
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
@@ -117,7 +144,11 @@ func (w *impl) run(ctx workflow.Context) (State, error) {
 			logger.Info("ticket workflow ends: closed and reopen window over", "number", w.state.Ticket.Number)
 			return w.state, nil
 		}
-		if w.takenHere >= maxChangesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		// A change that lists timers comes from a product with the SLA
+		// engine: a run started before it continues as new to act on them
+		// (histories recorded before it never list any).
+		upgrade := len(w.state.Ticket.Timers) > 0
+		if upgrade || w.takenHere >= maxChangesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			w.drain(ctx)
 			st := w.state
 			return State{}, workflow.NewContinueAsNewError(ctx, TicketWorkflow, Input{TicketID: w.in.TicketID, Number: w.in.Number, State: &st})

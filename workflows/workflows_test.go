@@ -507,3 +507,27 @@ func (w *testWriter) stop() {
 	defer w.mu.Unlock()
 	w.done = true
 }
+
+// TestARunStartedBeforeTheSLAEngineContinuesAsNewOnAChangeWithTimers: a
+// run of the version before timersVersion (one in production when the
+// SLA engine is deployed) that takes a change listing timers continues as
+// new, so that the next run acts on them, carrying the change.
+func TestARunStartedBeforeTheSLAEngineContinuesAsNewOnAChangeWithTimers(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, epoch)
+	env.OnGetVersion(timersChange, workflow.DefaultVersion, timersVersion).Return(workflow.DefaultVersion)
+	life := newTicketLife()
+	plain := life.next(schematype.StatusNew, epoch.Add(time.Minute))
+	withTimers := life.next(schematype.StatusAccepted, epoch.Add(2*time.Minute))
+	withTimers.Timers = []ticketing.Timer{{Action: ticketing.Breach, Clock: "RESOLUTION", At: epoch.Add(time.Hour)}}
+	at(env, epoch, plain.At, func() {
+		deliver(env, plain)
+		checkRunning(t, env, "a change without timers", schematype.StatusNew)
+	})
+	at(env, epoch, withTimers.At, func() { deliver(env, withTimers) })
+	env.ExecuteWorkflow(TicketWorkflow, Input{TicketID: testTicketID, Number: plain.Number})
+	in := continueAsNewInput(t, env.GetWorkflowError())
+	if in.State == nil || in.State.LastSeq != withTimers.Seq || len(in.State.Ticket.Timers) != 1 {
+		t.Fatalf("continued with %+v; want the change with its timer", in.State)
+	}
+}

@@ -50,7 +50,8 @@ func createComment(next ent.Mutator) func(context.Context, *ent.CommentMutation)
 		}
 		cm := val.(*ent.Comment)
 		ev := ticketing.Commented(cm.ID, internal)
-		if err := record(ctx, c, t, now, ev); err != nil {
+		refs, err := record(ctx, c, t, now, ev)
+		if err != nil {
 			return nil, err
 		}
 		if then != nil {
@@ -58,6 +59,6 @@ func createComment(next ent.Mutator) func(context.Context, *ent.CommentMutation)
 			_, err := tickets.Change(ctx, c, t.ID, *then)
 			return cm, err
 		}
-		return cm, enqueue(sys, c, t, changeKind([]ticketing.Event{ev}))
+		return cm, enqueue(sys, c, t, refs)
 	}
 }

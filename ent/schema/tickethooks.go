@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"helpdesk/ent"
-	"helpdesk/ent/escalationtable"
 	"helpdesk/ent/hook"
 	"helpdesk/ent/service"
 	"helpdesk/ent/slapolicy"
@@ -97,10 +96,11 @@ func createTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 		t := v.(*ent.Ticket)
 		ch, _ := m.Channel()
 		ev := ticketing.Created(tickets.Of(t), string(ch))
-		if err := record(ctx, c, t, now, ev); err != nil {
+		refs, err := record(ctx, c, t, now, ev)
+		if err != nil {
 			return nil, err
 		}
-		return t, enqueue(sys, c, t, changeKind([]ticketing.Event{ev}))
+		return t, enqueue(sys, c, t, refs)
 	}
 }
 
@@ -194,10 +194,11 @@ func updateTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 			return nil, err
 		}
 		t := v.(*ent.Ticket)
-		if err := record(ctx, c, t, now, out.Events...); err != nil {
+		refs, err := record(ctx, c, t, now, out.Events...)
+		if err != nil {
 			return nil, err
 		}
-		return t, enqueue(sys, c, t, changeKind(out.Events))
+		return t, enqueue(sys, c, t, refs)
 	}
 }
 
@@ -254,18 +255,11 @@ func known(ctx context.Context, c *ent.Client, t ticketing.Ticket, r ticketing.R
 		}
 	}
 	if escalates {
-		org, err := c.Organization.Get(ctx, t.OrganizationID)
+		e, err := tickets.Escalation(ctx, c, t.OrganizationID)
 		if err != nil {
 			return k, err
 		}
-		table, err := c.EscalationTable.Query().Where(escalationtable.Region(org.Region)).Only(ctx)
-		switch {
-		case ent.IsNotFound(err):
-		case err != nil:
-			return k, err
-		default:
-			k.Escalation = &ticketing.Escalation{Region: org.Region, Levels: len(table.Levels)}
-		}
+		k.Escalation = e
 	}
 	return k, nil
 }

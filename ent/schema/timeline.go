@@ -13,10 +13,11 @@ import (
 )
 
 // record writes the events of a change of t made at now, with who made it
-// and the status and priority t has after it.
-func record(ctx context.Context, c *ent.Client, t *ent.Ticket, now time.Time, evs ...ticketing.Event) error {
+// and the status and priority t has after it, and returns them as the
+// workflow is told of them.
+func record(ctx context.Context, c *ent.Client, t *ent.Ticket, now time.Time, evs ...ticketing.Event) ([]workflows.EventRef, error) {
 	if len(evs) == 0 {
-		return nil
+		return nil, nil
 	}
 	v := viewer.FromContext(ctx)
 	actor := actorOf(v)
@@ -33,13 +34,21 @@ func record(ctx context.Context, c *ent.Client, t *ent.Ticket, now time.Time, ev
 		if ev.Data != nil {
 			data, err := json.Marshal(ev.Data)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			b.SetData(string(data))
 		}
 		builders = append(builders, b)
 	}
-	return c.TicketEvent.CreateBulk(builders...).Exec(viewer.SystemContext(ctx))
+	saved, err := c.TicketEvent.CreateBulk(builders...).Save(viewer.SystemContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]workflows.EventRef, len(saved))
+	for i, e := range saved {
+		refs[i] = workflows.EventRef{ID: e.ID, Kind: e.Kind}
+	}
+	return refs, nil
 }
 
 // actorOf is the legacy actor string of v (TicketEvent.actor).
@@ -53,17 +62,8 @@ func actorOf(v viewer.Viewer) string {
 	return "system"
 }
 
-// changeKind is what a change is to the workflow: the kind of its first
-// event, or workflows.KindUpdated.
-func changeKind(evs []ticketing.Event) string {
-	if len(evs) == 0 {
-		return workflows.KindUpdated
-	}
-	return string(evs[0].Kind)
-}
-
 // enqueue writes, in the change's transaction, the outbox message that
 // tells t's workflow of the change.
-func enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, kind string) error {
-	return workflows.Enqueue(ctx, c, t, kind)
+func enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, events []workflows.EventRef) error {
+	return workflows.Enqueue(ctx, c, t, events)
 }

@@ -116,7 +116,7 @@ func New(t testing.TB, o Options) *Env {
 		}
 		t.Cleanup(tc.Close)
 		e.Temporal = tc
-		w := workflows.NewWorker(tc, worker.Options{})
+		w := workflows.NewWorker(tc, worker.Options{}, &workflows.Activities{DB: db.Client, Now: o.Clock})
 		if err := w.Start(); err != nil {
 			t.Fatalf("apitest: worker: %v", err)
 		}

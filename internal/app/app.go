@@ -176,15 +176,16 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 	wg.Add(1)
 	go func() { defer wg.Done(); disp.Run(ctx) }()
 
+	reg := prometheus.NewRegistry()
 	if role == RoleAll || role == RoleWorker {
-		w := workflows.NewWorker(deps.Temporal, worker.Options{})
+		acts := &workflows.Activities{DB: deps.DB.Client, BreachLateness: workflows.NewBreachLateness(reg)}
+		w := workflows.NewWorker(deps.Temporal, worker.Options{}, acts)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("app: starting the worker: %w", err)
 		}
 		defer w.Stop()
 		log.Info("worker started", "taskQueue", workflows.TaskQueue)
 	}
-	reg := prometheus.NewRegistry()
 	if cfg.MetricsAddr != "" {
 		stop, err := serveMetrics(cfg.MetricsAddr, reg, role, log)
 		if err != nil {

@@ -23,6 +23,9 @@ const escalationCustomers = RequesterOrOrganization
 // Decide's (INVALID_TRANSITION). Which tickets a contact sees at all is
 // the privacy rules' (a ticket outside its scope is not found).
 func Authorize(t Ticket, r Request) error {
+	if IsAutomatic(r.Action) && r.Actor.Kind != ActorSystem {
+		return forbidden("only the product itself asks for an %s", r.Action)
+	}
 	switch r.Actor.Kind {
 	case ActorSystem, ActorAgent:
 		return nil

@@ -33,9 +33,14 @@ func WithClock(ctx context.Context, now func() time.Time) context.Context {
 // Now is the instant of a change made with ctx: its clock's, or the wall
 // clock's when none was passed in. It is the one place the package reads
 // the wall clock; the rules take the instant as an argument.
+//
+// Instants are kept to the microsecond, as PostgreSQL keeps them, so that
+// an instant reads back as it was written on either database (the
+// workflow compares the instants its timers were armed for with the
+// ticket's).
 func Now(ctx context.Context) time.Time {
 	if now, ok := ctx.Value(clockKey{}).(func() time.Time); ok && now != nil {
-		return now()
+		return now().Truncate(time.Microsecond)
 	}
-	return time.Now()
+	return time.Now().Truncate(time.Microsecond)
 }

@@ -34,6 +34,9 @@ func Decide(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcome, error)
 		// events: as long as a comment at most.
 		return Outcome{}, badInput("the reason or message is longer than %d KiB", MaxTextBytes>>10)
 	}
+	if IsAutomatic(r.Action) {
+		return decideAutomatic(t, pol, r, now)
+	}
 	p, err := planOf(t, r)
 	if err != nil {
 		return Outcome{}, err
@@ -72,7 +75,10 @@ type plan struct {
 	// escalateTo is the new escalation level; manual marks it by hand.
 	escalateTo *int
 	manual     bool
-	respond    bool
+	// auto: the product escalates on its own (a breach, the ladder):
+	// past the region's last level, or without a table, nothing happens.
+	auto    bool
+	respond bool
 }
 
 func planOf(t Ticket, r Request) (plan, error) {
@@ -122,7 +128,9 @@ type decision struct {
 	after Ticket
 	// recompute: a resumption or a priority change moves the due times.
 	recompute bool
-	events    []Event
+	// autoReason is the reason of an automatic escalation.
+	autoReason string
+	events     []Event
 }
 
 func (d *decision) record(kind EventKind, data any) {
@@ -169,6 +177,15 @@ func (d *decision) status() error {
 	}
 	if to == schematype.StatusInProgress && !IsOpen(t.Status) {
 		a.ResolvedAt, a.ClosedAt = nil, nil
+	}
+	if to == schematype.StatusInProgress && !IsOpen(t.Status) && t.EscalationLevel > 0 {
+		// A reopened ticket's escalation ladder waits its current level's
+		// time again before the next.
+		a.EscalatedAt = d.at()
+	}
+	if t.Status == schematype.StatusWaitingOnCustomer {
+		// The next wait on the customer gets its own reminder.
+		a.RemindedAt = nil
 	}
 	if t.FirstRespondedAt == nil && d.r.Actor.IsAgent() {
 		a.FirstRespondedAt = d.at()
@@ -281,6 +298,10 @@ func (d *decision) escalation() error {
 		return nil
 	}
 	to := *d.p.escalateTo
+	e := d.r.Known.Escalation
+	if d.p.auto && (!IsOpen(t.Status) || e == nil || to > e.Levels) {
+		return nil
+	}
 	if !IsOpen(t.Status) {
 		return invalidTransition("a %s ticket is not escalated; reopen it first", t.Status)
 	}
@@ -290,11 +311,16 @@ func (d *decision) escalation() error {
 	if d.p.manual && blank(d.r.Reason) {
 		return badInput("a reason is required to escalate")
 	}
-	if e := d.r.Known.Escalation; e != nil && to > e.Levels {
+	if e != nil && to > e.Levels {
 		return invalidTransition("the ticket is at the last escalation level (%d) of region %s", e.Levels, e.Region)
 	}
-	d.after.EscalationLevel = to
-	d.record(EventEscalated, EscalatedData{From: t.EscalationLevel, To: to, Reason: d.r.Reason, Manual: d.p.manual})
+	reason := d.r.Reason
+	if d.p.auto {
+		reason = d.autoReason
+	}
+	// The level engaged now waits its waitSeconds before the next.
+	d.after.EscalationLevel, d.after.EscalatedAt = to, d.at()
+	d.record(EventEscalated, EscalatedData{From: t.EscalationLevel, To: to, Reason: reason, Manual: d.p.manual})
 	return nil
 }
 

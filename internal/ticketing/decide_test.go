@@ -508,7 +508,7 @@ func TestEscalationRules(t *testing.T) {
 		{
 			name:   "escalateTicket goes one level up, by hand",
 			ticket: open, req: Request{Action: Escalate, Actor: requester, Reason: "Nobody answers", Known: Known{Escalation: two}},
-			want:   atOne,
+			want:   with(atOne, func(t *Ticket) { t.EscalatedAt = at(now) }),
 			events: []Event{{Kind: EventEscalated, Data: EscalatedData{From: 0, To: 1, Reason: "Nobody answers", Manual: true}}},
 		},
 		{
@@ -524,7 +524,7 @@ func TestEscalationRules(t *testing.T) {
 		{
 			name:   "escalateTicket in a region without a table has no last level",
 			ticket: with(open, func(t *Ticket) { t.EscalationLevel = 5 }), req: Request{Action: Escalate, Actor: agent, Reason: "more"},
-			want:   with(open, func(t *Ticket) { t.EscalationLevel = 6 }),
+			want:   with(open, func(t *Ticket) { t.EscalationLevel, t.EscalatedAt = 6, at(now) }),
 			events: []Event{{Kind: EventEscalated, Data: EscalatedData{From: 5, To: 6, Reason: "more", Manual: true}}},
 		},
 		{
@@ -545,7 +545,7 @@ func TestEscalationRules(t *testing.T) {
 		{
 			name:   "the product's escalation is not manual and needs no reason",
 			ticket: atOne, req: Request{Action: Edit, Actor: System(), EscalationLevel: id(2), Known: Known{Escalation: two}},
-			want:   with(open, func(t *Ticket) { t.EscalationLevel = 2 }),
+			want:   with(open, func(t *Ticket) { t.EscalationLevel, t.EscalatedAt = 2, at(now) }),
 			events: []Event{{Kind: EventEscalated, Data: EscalatedData{From: 1, To: 2}}},
 		},
 	})

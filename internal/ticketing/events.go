@@ -93,6 +93,12 @@ type EscalatedData struct {
 	To     int    `json:"to"`
 }
 
+// ReminderData is the data of REMINDER_SENT: since when the ticket waits
+// on the customer.
+type ReminderData struct {
+	WaitingSince time.Time `json:"waitingSince"`
+}
+
 // Created is the event that records a new ticket, opened through channel.
 func Created(t Ticket, channel string) Event {
 	return Event{Kind: EventCreated, Data: CreatedData{Channel: channel, Number: Number(t.ID), Priority: t.Priority}}

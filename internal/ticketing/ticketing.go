@@ -181,6 +181,8 @@ type Request struct {
 	EscalationLevel *int
 	// Known is what the caller looked up for the rules (see Needs).
 	Known Known
+	// Timer is the timer an automatic action was armed as (see Timers).
+	Timer *Timer
 }
 
 // Known is what the rules know of the world beyond the ticket, looked up
@@ -206,6 +208,8 @@ type Escalation struct {
 	Region string
 	// Levels is the number of levels, 1..N.
 	Levels int
+	// Waits are the levels' waitSeconds, in order.
+	Waits []int
 }
 
 // Needs says what the caller must look up (into r.Known) before Decide:
@@ -213,6 +217,10 @@ type Escalation struct {
 // the agent accepting an unassigned ticket — and whether r escalates, so
 // the ticket's region table is needed.
 func Needs(t Ticket, r Request) (agentID int, escalation bool) {
+	if IsAutomatic(r.Action) {
+		// A breach escalates; the ladder's timers are the table's.
+		return 0, r.Action == Breach || r.Action == EscalateNext
+	}
 	p, err := planOf(t, r)
 	if err != nil {
 		return 0, false

@@ -12,6 +12,7 @@ import (
 	"context"
 
 	"helpdesk/ent"
+	"helpdesk/ent/escalationtable"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/ticketing"
 )
@@ -22,6 +23,26 @@ import (
 // it became, or the error that refused r (nothing changed then).
 func Change(ctx context.Context, c *ent.Client, id int, r ticketing.Request) (*ent.Ticket, error) {
 	return c.Ticket.UpdateOneID(id).Save(ticketing.WithRequest(ctx, r))
+}
+
+// Escalation is the escalation table of the region of the organization
+// with this ID, as the rules need it; nil when the region has none.
+func Escalation(ctx context.Context, c *ent.Client, orgID int) (*ticketing.Escalation, error) {
+	org, err := c.Organization.Get(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	table, err := c.EscalationTable.Query().Where(escalationtable.Region(org.Region)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	e := &ticketing.Escalation{Region: org.Region, Levels: len(table.Levels)}
+	for _, l := range table.Levels {
+		e.Waits = append(e.Waits, l.WaitSeconds)
+	}
+	return e, nil
 }
 
 // PolicyOf is the SLA policy stored in p, as tickets pin it.

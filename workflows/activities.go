@@ -1,0 +1,106 @@
+package workflows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/temporal"
+
+	"helpdesk/ent"
+	"helpdesk/ent/outboxmessage"
+	"helpdesk/internal/ticketing"
+	"helpdesk/internal/tickets"
+	"helpdesk/internal/viewer"
+)
+
+// ActivityAct is the name of Activities.Act, as workflows schedule it.
+const ActivityAct = "Act"
+
+// Activities are what ticket workflows do outside workflow code: the
+// product's own changes of a ticket, through the one entry point
+// (tickets.Change) as the system actor, each in one transaction.
+type Activities struct {
+	DB *ent.Client
+	// Now is the clock of the changes; nil is the wall clock. Tests pass
+	// the time-skipping test environment's.
+	Now func() time.Time
+	// BreachLateness, when set, observes how late each breach is
+	// recorded after its due time, in seconds
+	// (helpdesk_sla_breach_lateness_seconds).
+	BreachLateness prometheus.Observer
+}
+
+// ActInput asks for the automatic action of a timer on a ticket.
+type ActInput struct {
+	TicketID int             `json:"ticketID"`
+	Timer    ticketing.Timer `json:"timer"`
+}
+
+// ActResult says what Act did. Change, when it acted, is the ticket as it
+// became (without Seq: the same change reaches the workflow through the
+// outbox too, in its order).
+type ActResult struct {
+	Acted  bool          `json:"acted"`
+	Change *TicketChange `json:"change,omitempty"`
+}
+
+// Act does the automatic action of in.Timer on the ticket if it is still
+// due (ticketing.ErrNotDue otherwise: nothing changes, Acted is false).
+// A retry after a crash finds the first attempt's change committed, so
+// the action is not due any more: its events are recorded once.
+func (a *Activities) Act(ctx context.Context, in ActInput) (ActResult, error) {
+	sys := viewer.SystemContext(ctx)
+	if a.Now != nil {
+		sys = ticketing.WithClock(sys, a.Now)
+	}
+	tx, err := a.DB.Tx(sys)
+	if err != nil {
+		return ActResult{}, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	timer := in.Timer
+	_, err = tickets.Change(sys, tx.Client(), in.TicketID, ticketing.Request{Action: timer.Action, Timer: &timer})
+	switch {
+	case errors.Is(err, ticketing.ErrNotDue):
+		return ActResult{}, nil
+	case errors.Is(err, ticketing.ErrInvalidTransition), errors.Is(err, ticketing.ErrBadInput), ent.IsNotFound(err):
+		// The rules refuse it for good: retrying cannot help.
+		return ActResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "refused", err)
+	case err != nil:
+		return ActResult{}, err
+	}
+	// The change's own outbox message is the ticket as it became.
+	m, err := tx.OutboxMessage.Query().Where(outboxmessage.TicketID(in.TicketID)).
+		Order(ent.Desc(outboxmessage.FieldID)).First(sys)
+	if err != nil {
+		return ActResult{}, fmt.Errorf("reading the change's outbox message: %w", err)
+	}
+	var ch TicketChange
+	if err := json.Unmarshal(m.Payload, &ch); err != nil {
+		return ActResult{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return ActResult{}, err
+	}
+	if timer.Action == ticketing.Breach && a.BreachLateness != nil {
+		a.BreachLateness.Observe(ticketing.Now(sys).Sub(timer.At).Seconds())
+	}
+	return ActResult{Acted: true, Change: &ch}, nil
+}
+
+// NewBreachLateness is the histogram of breach lateness, registered in
+// reg: seconds from a clock's due time to its SLA_BREACHED event. The
+// buckets resolve the target (within a second) finely.
+func NewBreachLateness(reg prometheus.Registerer) prometheus.Histogram {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "helpdesk_sla_breach_lateness_seconds",
+		Help:    "Seconds from an SLA clock's due time to its SLA_BREACHED event.",
+		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60},
+	})
+	reg.MustRegister(h)
+	return h
+}

@@ -1,0 +1,148 @@
+package workflows_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"helpdesk/internal/apitest"
+)
+
+// event is a timeline event as a portal reads it.
+type event struct {
+	Kind      string
+	CreatedAt time.Time
+	Data      string
+}
+
+func (ev event) decode(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if ev.Data != "" {
+		if err := json.Unmarshal([]byte(ev.Data), &m); err != nil {
+			t.Fatalf("%s data %q: %v", ev.Kind, ev.Data, err)
+		}
+	}
+	return m
+}
+
+// slaTicket is a ticket with its SLA fields and timeline.
+type slaTicket struct {
+	ID, Number, Status                  string
+	EscalationLevel                     int
+	FirstResponseBreached               bool
+	ResolutionBreached                  bool
+	FirstResponseDueAt, ResolutionDueAt time.Time
+	Events                              []event
+}
+
+const slaTicketQuery = `query($id: ID!) { node(id: $id) { ... on Ticket {
+  id number status escalationLevel firstResponseBreached resolutionBreached firstResponseDueAt resolutionDueAt
+  events { kind createdAt data } } } }`
+
+func readTicket(t *testing.T, e *apitest.Env, id string) slaTicket {
+	t.Helper()
+	var out struct{ Node slaTicket }
+	e.Do(t, apitest.AdminToken, slaTicketQuery, map[string]any{"id": id}, &out)
+	return out.Node
+}
+
+func (tk slaTicket) events(kind string) []event {
+	var out []event
+	for _, ev := range tk.Events {
+		if ev.Kind == kind {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// slaSetup creates a 24x7 policy with the given CRITICAL targets and
+// warning percent, an escalation table of a new region with these waits,
+// and an organization on both with one contact; it returns the contact's
+// token.
+func slaSetup(t *testing.T, e *apitest.Env, frSeconds, resSeconds, warnPercent int, waits ...int) string {
+	t.Helper()
+	var pol struct{ CreateSLAPolicy struct{ ID string } }
+	e.Do(t, apitest.AdminToken, fmt.Sprintf(`mutation { createSLAPolicy(input: {name: %q, timezone: "UTC", alwaysOpen: true, warningPercent: %d, targets: [
+	  {priority: CRITICAL, firstResponseSeconds: %d, resolutionSeconds: %d}, {priority: HIGH, firstResponseSeconds: 7200, resolutionSeconds: 86400},
+	  {priority: MEDIUM, firstResponseSeconds: 14400, resolutionSeconds: 172800}, {priority: LOW, firstResponseSeconds: 32400, resolutionSeconds: 259200}]}) { id } }`,
+		apitest.Unique("fast"), warnPercent, frSeconds, resSeconds), nil, &pol)
+	region := apitest.Unique("REGION")
+	levels := []map[string]any{}
+	for i, w := range waits {
+		levels = append(levels, map[string]any{"name": fmt.Sprintf("L%d", i+1), "emails": []string{fmt.Sprintf("l%d@noc.example", i+1)}, "waitSeconds": w})
+	}
+	e.Do(t, apitest.AdminToken, `mutation($r: String!, $l: [EscalationLevelInput!]!) { setEscalationTable(region: $r, levels: $l) { id } }`,
+		map[string]any{"r": region, "l": levels}, nil)
+	var org struct{ CreateOrganization struct{ ID string } }
+	e.Do(t, apitest.AdminToken, `mutation($in: CreateOrganizationInput!) { createOrganization(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"name": apitest.Unique("org"), "region": region, "timezone": "UTC", "slaPolicyID": pol.CreateSLAPolicy.ID}}, &org)
+	return e.Contact(t, org.CreateOrganization.ID, "USER").Token
+}
+
+// waitTicket polls the ticket until cond holds or d has passed.
+func waitTicket(t *testing.T, e *apitest.Env, id string, d time.Duration, what string, cond func(slaTicket) bool) slaTicket {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		tk := readTicket(t, e, id)
+		if cond(tk) {
+			return tk
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s did not happen; ticket: %+v", d, what, tk)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestOnRealTemporalATicketIsWarnedBreachedAndClimbsTheLadder: on the
+// in-process Temporal server, through the API, a CRITICAL ticket nobody
+// answers on a 24x7 policy of seconds is warned at the warning percent,
+// breached at its due time and escalated to level 1, then level 2 after
+// level 1's wait, and no further than the table's last level.
+func TestOnRealTemporalATicketIsWarnedBreachedAndClimbsTheLadder(t *testing.T) {
+	e := apitest.New(t, apitest.Options{Temporal: true})
+	token := slaSetup(t, e, 3, 600, 50, 2, 2)
+	tk := e.CreateTicket(t, token, map[string]any{"priority": "CRITICAL"})
+	got := waitTicket(t, e, tk.ID, 30*time.Second, "escalation to level 2", func(tk slaTicket) bool { return tk.EscalationLevel >= 2 })
+
+	warn := got.events("SLA_WARNING")
+	if len(warn) != 1 {
+		t.Fatalf("SLA_WARNING events: %+v, want one", warn)
+	}
+	if d := warn[0].decode(t); d["clock"] != "FIRST_RESPONSE" || d["dueAt"] != got.FirstResponseDueAt.Format(time.RFC3339Nano) {
+		t.Errorf("SLA_WARNING data %v, want the FIRST_RESPONSE clock due at %s", d, got.FirstResponseDueAt.Format(time.RFC3339Nano))
+	}
+	warnAt := got.FirstResponseDueAt.Add(-1500 * time.Millisecond)
+	if warn[0].CreatedAt.Before(warnAt) {
+		t.Errorf("warned at %s, before the warning instant %s", warn[0].CreatedAt, warnAt)
+	}
+	br := got.events("SLA_BREACHED")
+	if len(br) != 1 || !got.FirstResponseBreached {
+		t.Fatalf("SLA_BREACHED events %+v, firstResponseBreached %v: want one breach", br, got.FirstResponseBreached)
+	}
+	if br[0].CreatedAt.Before(got.FirstResponseDueAt) {
+		t.Errorf("breach recorded at %s, before its due time %s", br[0].CreatedAt, got.FirstResponseDueAt)
+	}
+	t.Logf("breach lateness %s", br[0].CreatedAt.Sub(got.FirstResponseDueAt))
+
+	// The ladder ends at the last level: wait past level 2's wait.
+	time.Sleep(3 * time.Second)
+	got = readTicket(t, e, tk.ID)
+	esc := got.events("ESCALATED")
+	if len(esc) != 2 || got.EscalationLevel != 2 {
+		t.Fatalf("ESCALATED events %+v at level %d; want 0→1 and 1→2 only", esc, got.EscalationLevel)
+	}
+	for i, ev := range esc {
+		d := ev.decode(t)
+		if d["from"] != float64(i) || d["to"] != float64(i+1) || d["manual"] != false || d["reason"] == "" {
+			t.Errorf("ESCALATED %d: %v, want from %d to %d, manual false, a reason", i, d, i, i+1)
+		}
+	}
+	if gap := esc[1].CreatedAt.Sub(esc[0].CreatedAt); gap < 2*time.Second {
+		t.Errorf("level 2 came %s after level 1, before level 1's wait of 2s", gap)
+	}
+}
