@@ -376,3 +376,26 @@ func TestAContinuedRunArmsTheTimersItCarries(t *testing.T) {
 		"1m40s SLA_BREACHED clock=FIRST_RESPONSE due=1m40s",
 	)
 }
+
+// TestWaitingOnAThirdPartyPausesTheResolutionClockWhenThePolicySaysSo: on
+// a policy that pauses on third parties (the default), the resolution
+// clock stands still while the agents wait on a carrier; startWork
+// resumes it with its warning and due time moved by the wait.
+func TestWaitingOnAThirdPartyPausesTheResolutionClockWhenThePolicySaysSo(t *testing.T) {
+	r := newSLARun(t, policy{}, "CRITICAL")
+	r.at(10*time.Second, func() { r.do(r.agent.Token, accept, nil) })
+	r.at(100*time.Second, func() {
+		r.do(r.agent.Token, `mutation($id: ID!) { waitOnThirdParty(id: $id, reason: "carrier ticket 4711") { id } }`, nil)
+	})
+	r.at(700*time.Second, func() { r.do(r.agent.Token, `mutation($id: ID!) { startWork(id: $id) { id } }`, nil) })
+	r.run(1700 * time.Second)
+	r.wantTimeline(
+		"0s CREATED",
+		"10s STATUS_CHANGED from=NEW to=ACCEPTED",
+		"10s ASSIGNED",
+		"1m40s STATUS_CHANGED from=ACCEPTED to=WAITING_ON_THIRD_PARTY",
+		"11m40s STATUS_CHANGED from=WAITING_ON_THIRD_PARTY to=IN_PROGRESS",
+		"22m30s SLA_WARNING clock=RESOLUTION due=26m40s",
+		"26m40s SLA_BREACHED clock=RESOLUTION due=26m40s",
+	)
+}
