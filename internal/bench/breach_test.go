@@ -81,6 +81,18 @@ func TestBreachStats(t *testing.T) {
 			want: BreachStats{DueMismatch: 1, P50Ms: f(400), P99Ms: f(400), MaxMs: f(400)},
 		},
 		{
+			name: "a breach's due time within a millisecond of the ticket's is the same due time",
+			tickets: []ticketRead{{dueAt: due.Add(999 * time.Microsecond),
+				breaches: []breachEvent{{dueAt: due, recordedAt: due.Add(400 * time.Millisecond)}}}},
+			want: BreachStats{P50Ms: f(400), P99Ms: f(400), MaxMs: f(400)},
+		},
+		{
+			name: "a breach's due time a millisecond before the ticket's is another",
+			tickets: []ticketRead{{dueAt: due.Add(time.Millisecond),
+				breaches: []breachEvent{{dueAt: due, recordedAt: due.Add(400 * time.Millisecond)}}}},
+			want: BreachStats{DueMismatch: 1, P50Ms: f(400), P99Ms: f(400), MaxMs: f(400)},
+		},
+		{
 			name:    "malformed events are summed and do not count as breaches",
 			tickets: []ticketRead{{dueAt: due, malformed: 2}, {dueAt: due, malformed: 1, breaches: []breachEvent{late(10 * time.Millisecond)}}},
 			want:    BreachStats{Missing: 1, Malformed: 3, P50Ms: f(10), P99Ms: f(10), MaxMs: f(10)},

@@ -16,6 +16,13 @@ const (
 	TargetBreachMax = 2 * time.Second
 	// lateThreshold is what BreachStats.LateOver1s counts past.
 	lateThreshold = time.Second
+	// dueTolerance is how far a breach's dueAt may be from the ticket's
+	// firstResponseDueAt and still name the same due time: an instant
+	// passes through representations of different precision (the server
+	// keeps nanoseconds, PostgreSQL rounds them to microseconds, the API
+	// truncates them), so differences under a millisecond are
+	// representation, not another due time.
+	dueTolerance = time.Millisecond
 )
 
 // BreachStats is the breach scenario's verdict: the `breach` object of its
@@ -44,7 +51,8 @@ type BreachStats struct {
 	// LateOver1s counts tickets whose breach came more than a second late.
 	LateOver1s int `json:"late_over_1s"`
 	// DueMismatch counts tickets with a breach whose data names another
-	// due time than the ticket's firstResponseDueAt.
+	// due time than the ticket's firstResponseDueAt (by a millisecond or
+	// more).
 	DueMismatch int `json:"due_mismatch"`
 	// Malformed counts SLA_BREACHED events whose data is not the JSON
 	// {"clock": …, "dueAt": …}; they count as no breach.
@@ -113,7 +121,7 @@ func breachStats(tickets []ticketRead) BreachStats {
 				first = b
 			}
 			early = early || b.recordedAt.Before(b.dueAt)
-			mismatch = mismatch || !b.dueAt.Equal(t.dueAt)
+			mismatch = mismatch || b.dueAt.Sub(t.dueAt).Abs() >= dueTolerance
 		}
 		if early {
 			s.Early++
