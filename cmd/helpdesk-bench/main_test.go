@@ -7,6 +7,15 @@ import (
 	"time"
 )
 
+// defaults are the options of an empty command line (with a token).
+func defaults(token string) options {
+	return options{scenario: "mix", addr: "http://127.0.0.1:8080", token: token, clients: 16, duration: 20 * time.Second,
+		tickets: 10000, window: 60 * time.Second, grace: 10 * time.Second}
+}
+
+// with returns o changed by f.
+func with(o options, f func(*options)) options { f(&o); return o }
+
 func TestParseFlags(t *testing.T) {
 	t.Parallel()
 	noEnv := func(string) string { return "" }
@@ -20,7 +29,7 @@ func TestParseFlags(t *testing.T) {
 		{
 			name: "the documented command line is valid",
 			args: []string{"-addr", "http://127.0.0.1:8080", "-token", "T", "-clients", "16", "-duration", "20s", "-json", "out.json"},
-			want: options{addr: "http://127.0.0.1:8080", token: "T", clients: 16, duration: 20 * time.Second, jsonPath: "out.json"},
+			want: with(defaults("T"), func(o *options) { o.jsonPath = "out.json" }),
 		},
 		{
 			name: "defaults with the token from HELPDESK_ADMIN_TOKEN",
@@ -31,8 +40,38 @@ func TestParseFlags(t *testing.T) {
 				}
 				return ""
 			},
-			want: options{addr: "http://127.0.0.1:8080", token: "from-env", clients: 16, duration: 20 * time.Second, quiet: true},
+			want: with(defaults("from-env"), func(o *options) { o.quiet = true }),
 		},
+		{
+			name: "the breach scenario's documented command line is valid",
+			args: []string{"-token", "T", "-scenario", "breach", "-tickets", "10000", "-window", "60s", "-json", "out.json"},
+			want: with(defaults("T"), func(o *options) { o.scenario, o.jsonPath = "breach", "out.json" }),
+		},
+		{
+			name: "breach takes its own flags and the common ones",
+			args: []string{"-token", "T", "-scenario", "breach", "-tickets", "50", "-window", "5s", "-grace", "3s", "-clients", "4",
+				"-metrics", "http://127.0.0.1:9090/metrics", "-quiet"},
+			want: with(defaults("T"), func(o *options) {
+				o.scenario, o.tickets, o.window, o.grace, o.clients, o.metrics, o.quiet = "breach", 50, 5*time.Second, 3*time.Second, 4, "http://127.0.0.1:9090/metrics", true
+			}),
+		},
+		{name: "the largest ticket count is valid", args: []string{"-token", "T", "-scenario", "breach", "-tickets", "100000"},
+			want: with(defaults("T"), func(o *options) { o.scenario, o.tickets = "breach", 100000 })},
+		{name: "the shortest window is valid", args: []string{"-token", "T", "-scenario", "breach", "-window", "1s"},
+			want: with(defaults("T"), func(o *options) { o.scenario, o.window = "breach", time.Second })},
+		{name: "unknown scenario → -scenario", args: []string{"-token", "T", "-scenario", "soak"}, wantErr: "-scenario"},
+		{name: "zero tickets → -tickets", args: []string{"-token", "T", "-scenario", "breach", "-tickets", "0"}, wantErr: "-tickets"},
+		{name: "too many tickets → -tickets", args: []string{"-token", "T", "-scenario", "breach", "-tickets", "100001"}, wantErr: "-tickets"},
+		{name: "window under a second → -window", args: []string{"-token", "T", "-scenario", "breach", "-window", "500ms"}, wantErr: "-window"},
+		{name: "window of a fraction of seconds → -window", args: []string{"-token", "T", "-scenario", "breach", "-window", "1500ms"}, wantErr: "-window"},
+		{name: "window over an hour → -window", args: []string{"-token", "T", "-scenario", "breach", "-window", "61m"}, wantErr: "-window"},
+		{name: "zero grace → -grace", args: []string{"-token", "T", "-scenario", "breach", "-grace", "0s"}, wantErr: "-grace"},
+		{name: "metrics without scheme → -metrics", args: []string{"-token", "T", "-scenario", "breach", "-metrics", "127.0.0.1:9090"}, wantErr: "-metrics"},
+		{name: "the mix's -duration is refused by breach", args: []string{"-token", "T", "-scenario", "breach", "-duration", "20s"}, wantErr: "-duration"},
+		{name: "breach's -tickets is refused by the mix", args: []string{"-token", "T", "-tickets", "50"}, wantErr: "-tickets"},
+		{name: "breach's -window is refused by the mix", args: []string{"-token", "T", "-scenario", "mix", "-window", "5s"}, wantErr: "-window"},
+		{name: "breach's -metrics is refused by the mix", args: []string{"-token", "T", "-metrics", "http://h/metrics"}, wantErr: "-metrics"},
+		{name: "breach's -grace is refused by the mix", args: []string{"-token", "T", "-grace", "1s"}, wantErr: "-grace"},
 		{name: "no token → -token", args: nil, wantErr: "-token"},
 		{name: "zero clients → -clients", args: []string{"-token", "T", "-clients", "0"}, wantErr: "-clients"},
 		{name: "too many clients → -clients", args: []string{"-token", "T", "-clients", "100000"}, wantErr: "-clients"},

@@ -1,13 +1,27 @@
-// Package bench drives a running helpdesk server through its GraphQL API
-// and measures the latency and throughput of a typical portal mix: opening
-// tickets, looking one up by number and reading the newest page of tickets.
+// Package bench drives a running helpdesk server through its GraphQL API,
+// with an ADMIN agent's token for preparation, in one of two scenarios.
 //
-// Run first prepares, through the API and with an ADMIN agent's token, an
-// organization of its own with a service, a MASTER contact, an agent, one
-// contact token per client and a few dozen seed tickets. It then starts
-// Config.Clients clients, each looping over the measured operations with
-// its own contact token until Config.Duration has passed or the context is
-// done, and returns a Report. Preparation is not measured.
+// The mix (Run) measures the latency and throughput of a typical portal
+// mix: opening tickets, looking one up by number and reading the newest
+// page of tickets. It first prepares an organization of its own with a
+// service, a MASTER contact, an agent, one contact token per client and a
+// few dozen seed tickets. It then starts Config.Clients clients, each
+// looping over the measured operations with its own contact token until
+// Config.Duration has passed or the context is done, and returns a Report.
+// Preparation is not measured.
+//
+// The breach scenario (RunBreach) measures how punctually the server
+// breaches SLA clocks (SPEC §4: within about a second of the due time). It
+// prepares an organization of its own on a new 24x7 policy whose
+// first-response target is BreachConfig.Window, creates
+// BreachConfig.Tickets tickets as fast as BreachConfig.Clients clients can,
+// answers none, waits until the last due time plus BreachConfig.Grace, and
+// reads every ticket's SLA_BREACHED events back in batches. A breach's
+// lateness is its createdAt minus the dueAt its data names, both the
+// server's instants; BreachStats counts the tickets without a breach, with
+// more than one, or with one before its due time, and gives the lateness
+// percentiles. The wait is on the bench's clock, so a server clock more
+// than the grace behind it shows as missing breaches.
 package bench
 
 import (

@@ -59,6 +59,23 @@ const (
     }
   }
 }`
+
+	// The breach scenario's: its policy, its tickets (with the instants
+	// the wait is computed from) and the read of their events.
+	createSLAPolicyOp = `mutation BenchCreateSLAPolicy($input: CreateSLAPolicyInput!) {
+  createSLAPolicy(input: $input) { id alwaysOpen }
+}`
+	breachCreateTicketOp = `mutation BenchBreachCreateTicket($input: CreateTicketInput!) {
+  createTicket(input: $input) { id number createdAt firstResponseDueAt }
+}`
+	// breachReadOp costs 1 + len(ids) × 34 (server/complexity.go: the
+	// events list is counted as 10 events of 3 fields): readBatch keeps it
+	// well under the complexity limit.
+	breachReadOp = `query BenchBreachRead($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Ticket { id firstResponseDueAt events { kind data createdAt } }
+  }
+}`
 )
 
 // gqlClient posts GraphQL operations to one endpoint.

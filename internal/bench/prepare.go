@@ -59,78 +59,37 @@ func (p *numberPool) random() string {
 	return p.numbers[rand.IntN(len(p.numbers))]
 }
 
-// preparer creates the bench's organization, people, tokens and seed
-// tickets through the API with the admin token.
+// preparer creates a run's organization, people, tokens and tickets
+// through the API with the admin token.
 type preparer struct {
-	c      *gqlClient
-	cfg    Config
-	logf   func(format string, args ...any)
-	runID  string
-	agent  string // agent id
-	atoken string // agent token
+	c       *gqlClient
+	token   string // the admin token
+	clients int    // how many contact tokens to issue
+	logf    func(format string, args ...any)
+	runID   string
+	agent   string // agent id (mix only)
+	atoken  string // agent token (mix only)
 }
 
-// prepare builds the fixture of one run. Any failure is fatal to the run.
+// newPreparer starts the preparation of one run.
+func newPreparer(c *gqlClient, token string, clients int, logf func(string, ...any)) *preparer {
+	return &preparer{c: c, token: token, clients: clients, logf: logf, runID: newRunID(time.Now())}
+}
+
+// prepare builds the fixture of one mix run. Any failure is fatal to the
+// run.
 func prepare(ctx context.Context, c *gqlClient, cfg Config, logf func(string, ...any)) (*fixture, error) {
-	p := &preparer{c: c, cfg: cfg, logf: logf, runID: newRunID(time.Now())}
+	p := newPreparer(c, cfg.Token, cfg.Clients, logf)
 	started := time.Now()
-	f := &fixture{runID: p.runID, numbers: &numberPool{}}
-
-	var org struct {
-		CreateOrganization *struct{ ID, Name string } `json:"createOrganization"`
-	}
-	orgName := "bench " + p.runID
-	if err := p.call(ctx, "createOrganization", cfg.Token, createOrganizationOp, map[string]any{
-		"input": map[string]any{"name": orgName, "region": "EU", "timezone": "Europe/Berlin"},
-	}, &org, true); err != nil {
+	f, err := p.tenant(ctx, "")
+	if err != nil {
 		return nil, err
 	}
-	if org.CreateOrganization == nil || org.CreateOrganization.ID == "" {
-		return nil, p.fail("createOrganization", errNoData, false)
-	}
-	f.orgID = org.CreateOrganization.ID
-	logf("bench: prepare: organization %q (%s)", orgName, f.orgID)
-
-	var svc struct {
-		CreateService *struct{ ID string } `json:"createService"`
-	}
-	if err := p.call(ctx, "createService", cfg.Token, createServiceOp, map[string]any{
-		"input": map[string]any{
-			"organizationID": f.orgID,
-			"sofNumber":      "SOF-" + p.runID,
-			"serviceID":      "SVC-" + p.runID,
-			"name":           "Bench service " + p.runID,
-		},
-	}, &svc, true); err != nil {
-		return nil, err
-	}
-	if svc.CreateService == nil || svc.CreateService.ID == "" {
-		return nil, p.fail("createService", errNoData, false)
-	}
-	f.serviceID = svc.CreateService.ID
-
-	var contact struct {
-		CreateContact *struct{ ID string } `json:"createContact"`
-	}
-	if err := p.call(ctx, "createContact", cfg.Token, createContactOp, map[string]any{
-		"input": map[string]any{
-			"organizationID": f.orgID,
-			"name":           "Bench Master " + p.runID,
-			"email":          "bench-master-" + p.runID + "@example.com",
-			"role":           "MASTER",
-		},
-	}, &contact, true); err != nil {
-		return nil, err
-	}
-	if contact.CreateContact == nil || contact.CreateContact.ID == "" {
-		return nil, p.fail("createContact", errNoData, false)
-	}
-	contactID := contact.CreateContact.ID
 
 	var agent struct {
 		CreateAgent *struct{ ID string } `json:"createAgent"`
 	}
-	if err := p.call(ctx, "createAgent", cfg.Token, createAgentOp, map[string]any{
+	if err := p.call(ctx, "createAgent", p.token, createAgentOp, map[string]any{
 		"input": map[string]any{
 			"name":  "Bench Agent " + p.runID,
 			"email": "bench-agent-" + p.runID + "@example.com",
@@ -143,22 +102,11 @@ func prepare(ctx context.Context, c *gqlClient, cfg Config, logf func(string, ..
 		return nil, p.fail("createAgent", errNoData, false)
 	}
 	p.agent = agent.CreateAgent.ID
-
-	// One contact token per client: the server rate-limits per token.
-	f.contactTokens = make([]string, cfg.Clients)
-	if err := parallel(ctx, cfg.Clients, prepareWorkers, func(ctx context.Context, i int) error {
-		tok, err := p.issueToken(ctx, fmt.Sprintf("issueToken (contact token %d/%d)", i+1, cfg.Clients), map[string]any{"contactID": contactID})
-		f.contactTokens[i] = tok
-		return err
-	}); err != nil {
-		return nil, err
-	}
 	tok, err := p.issueToken(ctx, "issueToken (agent token)", map[string]any{"agentID": p.agent})
 	if err != nil {
 		return nil, err
 	}
 	p.atoken = tok
-	logf("bench: prepare: %d contact tokens and 1 agent token issued", cfg.Clients)
 
 	// Seed tickets as the contact, spread over the contact tokens, then
 	// assign some of them to the agent, as the agent.
@@ -201,7 +149,79 @@ func prepare(ctx context.Context, c *gqlClient, cfg Config, logf func(string, ..
 	}); err != nil {
 		return nil, err
 	}
-	logf("bench: prepare: %d tickets seeded, %d assigned to the agent (%.1fs)", seedTickets, assigned, time.Since(started).Seconds())
+	logf("bench: prepare: agent and agent token; %d tickets seeded, %d assigned to the agent (%.1fs)", seedTickets, assigned, time.Since(started).Seconds())
+	return f, nil
+}
+
+// tenant creates the run's organization (under the SLA policy policyID,
+// unless it is empty: then the installation's default applies), its
+// service, a MASTER contact and one contact token per client.
+func (p *preparer) tenant(ctx context.Context, policyID string) (*fixture, error) {
+	f := &fixture{runID: p.runID, numbers: &numberPool{}}
+
+	var org struct {
+		CreateOrganization *struct{ ID, Name string } `json:"createOrganization"`
+	}
+	orgName := "bench " + p.runID
+	in := map[string]any{"name": orgName, "region": "EU", "timezone": "Europe/Berlin"}
+	if policyID != "" {
+		in["slaPolicyID"] = policyID
+	}
+	if err := p.call(ctx, "createOrganization", p.token, createOrganizationOp, map[string]any{"input": in}, &org, true); err != nil {
+		return nil, err
+	}
+	if org.CreateOrganization == nil || org.CreateOrganization.ID == "" {
+		return nil, p.fail("createOrganization", errNoData, false)
+	}
+	f.orgID = org.CreateOrganization.ID
+	p.logf("bench: prepare: organization %q (%s)", orgName, f.orgID)
+
+	var svc struct {
+		CreateService *struct{ ID string } `json:"createService"`
+	}
+	if err := p.call(ctx, "createService", p.token, createServiceOp, map[string]any{
+		"input": map[string]any{
+			"organizationID": f.orgID,
+			"sofNumber":      "SOF-" + p.runID,
+			"serviceID":      "SVC-" + p.runID,
+			"name":           "Bench service " + p.runID,
+		},
+	}, &svc, true); err != nil {
+		return nil, err
+	}
+	if svc.CreateService == nil || svc.CreateService.ID == "" {
+		return nil, p.fail("createService", errNoData, false)
+	}
+	f.serviceID = svc.CreateService.ID
+
+	var contact struct {
+		CreateContact *struct{ ID string } `json:"createContact"`
+	}
+	if err := p.call(ctx, "createContact", p.token, createContactOp, map[string]any{
+		"input": map[string]any{
+			"organizationID": f.orgID,
+			"name":           "Bench Master " + p.runID,
+			"email":          "bench-master-" + p.runID + "@example.com",
+			"role":           "MASTER",
+		},
+	}, &contact, true); err != nil {
+		return nil, err
+	}
+	if contact.CreateContact == nil || contact.CreateContact.ID == "" {
+		return nil, p.fail("createContact", errNoData, false)
+	}
+	contactID := contact.CreateContact.ID
+
+	// One contact token per client: the server rate-limits per token.
+	f.contactTokens = make([]string, p.clients)
+	if err := parallel(ctx, p.clients, prepareWorkers, func(ctx context.Context, i int) error {
+		tok, err := p.issueToken(ctx, fmt.Sprintf("issueToken (contact token %d/%d)", i+1, p.clients), map[string]any{"contactID": contactID})
+		f.contactTokens[i] = tok
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	p.logf("bench: prepare: service, MASTER contact and %d contact tokens", p.clients)
 	return f, nil
 }
 
@@ -210,7 +230,7 @@ func (p *preparer) issueToken(ctx context.Context, step string, input map[string
 	var out struct {
 		IssueToken *struct{ Token string } `json:"issueToken"`
 	}
-	if err := p.call(ctx, step, p.cfg.Token, issueTokenOp, map[string]any{"input": input}, &out, true); err != nil {
+	if err := p.call(ctx, step, p.token, issueTokenOp, map[string]any{"input": input}, &out, true); err != nil {
 		return "", err
 	}
 	if out.IssueToken == nil || out.IssueToken.Token == "" {
