@@ -12,6 +12,7 @@ package ticketing
 // returns ErrNotDue.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -132,10 +133,24 @@ func Timers(t Ticket, pol sla.Policy, waits []int) ([]Timer, error) {
 	if n := t.EscalationLevel; open && n >= 1 && n < len(waits) && t.EscalatedAt != nil {
 		add(EscalateNext, "", n, t.EscalatedAt.Add(seconds(waits[n-1])))
 	}
-	// By instant; at the same instant in the order above (a warning
-	// before the breach due with it).
-	slices.SortStableFunc(out, func(a, b Timer) int { return a.At.Compare(b.At) })
+	// By instant; at the same instant a warning first (one clock's
+	// warning may fall when the other clock breaches: the warning is the
+	// notice, the breach what follows it), else in the order above.
+	slices.SortStableFunc(out, func(a, b Timer) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(rank(a.Action), rank(b.Action))
+	})
 	return out, nil
+}
+
+// rank orders timers due at the same instant: warnings first.
+func rank(a Action) int {
+	if a == Warn {
+		return 0
+	}
+	return 1
 }
 
 // decideAutomatic is Decide for the product's own actions: the timer
@@ -147,6 +162,8 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 	if r.Timer == nil || r.Timer.Action != r.Action {
 		return Outcome{}, fmt.Errorf("ticketing: %s without its timer", r.Action)
 	}
+	// The periods of the reasons are those the timers were armed with.
+	pol = pinned(pol)
 	var waits []int
 	if e := r.Known.Escalation; e != nil {
 		waits = e.Waits
@@ -171,18 +188,17 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 		return Decide(t, pol, Request{Action: Close, Actor: r.Actor, Known: r.Known,
 			Reason: fmt.Sprintf("closed automatically: resolved %s ago and not reopened", seconds(pol.AutoCloseSeconds))}, now)
 	}
-	d := &decision{t: t, pol: pinned(pol), r: r, now: now, after: t}
+	d := &decision{t: t, pol: pol, r: r, now: now, after: t}
 	d.after.UpdatedAt = now
 	a := &d.after
 	switch r.Action {
 	case Warn:
 		if tm.Clock == sla.FirstResponse {
 			a.FirstResponseWarnedAt = d.at()
-			d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: orTime(t.FirstResponseDueAt, tm.At)})
 		} else {
 			a.ResolutionWarnedAt = d.at()
-			d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: orTime(t.ResolutionDueAt, tm.At)})
 		}
+		d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: dueOf(pending, tm.Clock)})
 	case Breach:
 		if tm.Clock == sla.FirstResponse {
 			a.FirstResponseBreached, a.FirstResponseBreachedAt = true, d.at()
@@ -208,6 +224,18 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 		}
 	}
 	return Outcome{Ticket: d.after, Events: d.events}, nil
+}
+
+// dueOf is the due time of clock c among the pending timers: the instant
+// of its breach, pending while the clock runs (so whenever its warning
+// is).
+func dueOf(pending []Timer, c sla.Clock) time.Time {
+	for _, p := range pending {
+		if p.Action == Breach && p.Clock == c {
+			return p.At
+		}
+	}
+	return time.Time{}
 }
 
 func seconds(s int) time.Duration { return time.Duration(s) * time.Second }
