@@ -83,7 +83,8 @@ func IsAutomatic(a Action) bool {
 }
 
 // Timers lists the automatic actions pending on t under its pinned policy
-// pol, earliest first; waits are the waitSeconds of the levels of the
+// pol, earliest first (a warning first among those due at one instant);
+// waits are the waitSeconds of the levels of the
 // ticket's escalation table, in order (nil when its region has none):
 //   - Warn and Breach of each clock while it runs: the first-response clock
 //     until the first response on an open ticket; the resolution clock on
