@@ -58,28 +58,47 @@ func (tk slaTicket) events(kind string) []event {
 	return out
 }
 
-// slaSetup creates a 24x7 policy with the given CRITICAL targets and
-// warning percent, an escalation table of a new region with these waits,
-// and an organization on both with one contact; it returns the contact's
-// token.
-func slaSetup(t *testing.T, e *apitest.Env, frSeconds, resSeconds, warnPercent int, waits ...int) string {
+// fastPolicy is the createSLAPolicy input of a 24x7 policy in UTC whose
+// CRITICAL targets are frSeconds and resSeconds (the other priorities'
+// are hours); more adds fields (warningPercent, reminderSeconds, …).
+func fastPolicy(frSeconds, resSeconds int, more map[string]any) map[string]any {
+	in := map[string]any{"name": apitest.Unique("fast"), "timezone": "UTC", "alwaysOpen": true, "targets": []map[string]any{
+		{"priority": "CRITICAL", "firstResponseSeconds": frSeconds, "resolutionSeconds": resSeconds},
+		{"priority": "HIGH", "firstResponseSeconds": 7200, "resolutionSeconds": 86400},
+		{"priority": "MEDIUM", "firstResponseSeconds": 14400, "resolutionSeconds": 172800},
+		{"priority": "LOW", "firstResponseSeconds": 32400, "resolutionSeconds": 259200}}}
+	for k, v := range more {
+		in[k] = v
+	}
+	return in
+}
+
+// slaOrg creates the policy of input pol, an escalation table of a new
+// region with these waits (none without), and an organization on both
+// with one contact; it returns the contact's token.
+func slaOrg(t *testing.T, e *apitest.Env, pol map[string]any, waits ...int) string {
 	t.Helper()
-	var pol struct{ CreateSLAPolicy struct{ ID string } }
-	e.Do(t, apitest.AdminToken, fmt.Sprintf(`mutation { createSLAPolicy(input: {name: %q, timezone: "UTC", alwaysOpen: true, warningPercent: %d, targets: [
-	  {priority: CRITICAL, firstResponseSeconds: %d, resolutionSeconds: %d}, {priority: HIGH, firstResponseSeconds: 7200, resolutionSeconds: 86400},
-	  {priority: MEDIUM, firstResponseSeconds: 14400, resolutionSeconds: 172800}, {priority: LOW, firstResponseSeconds: 32400, resolutionSeconds: 259200}]}) { id } }`,
-		apitest.Unique("fast"), warnPercent, frSeconds, resSeconds), nil, &pol)
+	var created struct{ CreateSLAPolicy struct{ ID string } }
+	e.Do(t, apitest.AdminToken, `mutation($in: CreateSLAPolicyInput!) { createSLAPolicy(input: $in) { id } }`, map[string]any{"in": pol}, &created)
 	region := apitest.Unique("REGION")
 	levels := []map[string]any{}
 	for i, w := range waits {
 		levels = append(levels, map[string]any{"name": fmt.Sprintf("L%d", i+1), "emails": []string{fmt.Sprintf("l%d@noc.example", i+1)}, "waitSeconds": w})
 	}
-	e.Do(t, apitest.AdminToken, `mutation($r: String!, $l: [EscalationLevelInput!]!) { setEscalationTable(region: $r, levels: $l) { id } }`,
-		map[string]any{"r": region, "l": levels}, nil)
+	if len(levels) > 0 {
+		e.Do(t, apitest.AdminToken, `mutation($r: String!, $l: [EscalationLevelInput!]!) { setEscalationTable(region: $r, levels: $l) { id } }`,
+			map[string]any{"r": region, "l": levels}, nil)
+	}
 	var org struct{ CreateOrganization struct{ ID string } }
 	e.Do(t, apitest.AdminToken, `mutation($in: CreateOrganizationInput!) { createOrganization(input: $in) { id } }`,
-		map[string]any{"in": map[string]any{"name": apitest.Unique("org"), "region": region, "timezone": "UTC", "slaPolicyID": pol.CreateSLAPolicy.ID}}, &org)
+		map[string]any{"in": map[string]any{"name": apitest.Unique("org"), "region": region, "timezone": "UTC", "slaPolicyID": created.CreateSLAPolicy.ID}}, &org)
 	return e.Contact(t, org.CreateOrganization.ID, "USER").Token
+}
+
+// slaSetup is slaOrg with a fastPolicy warning at warnPercent.
+func slaSetup(t *testing.T, e *apitest.Env, frSeconds, resSeconds, warnPercent int, waits ...int) string {
+	t.Helper()
+	return slaOrg(t, e, fastPolicy(frSeconds, resSeconds, map[string]any{"warningPercent": warnPercent}), waits...)
 }
 
 // waitTicket polls the ticket until cond holds or d has passed.

@@ -50,6 +50,10 @@ type Options struct {
 	// Temporal starts the in-process Temporal server, the worker and the
 	// outbox dispatcher.
 	Temporal bool
+	// TemporalIdentity, if set, is the identity of the Temporal client
+	// and worker, which every event of a history names (the SDK's
+	// default holds the host name and process ID).
+	TemporalIdentity string
 	// RateLimit per token; 0 (the default here) turns it off.
 	RateLimit float64
 	// Driver wraps the database driver (to count queries).
@@ -110,7 +114,7 @@ func New(t testing.TB, o Options) *Env {
 	if o.Temporal {
 		e.TemporalDir = t.TempDir()
 		e.StartTemporal(t, 0)
-		tc, err := client.NewLazyClient(client.Options{HostPort: e.TemporalServer.FrontendAddr(), Logger: quietLogger()})
+		tc, err := client.NewLazyClient(client.Options{HostPort: e.TemporalServer.FrontendAddr(), Identity: o.TemporalIdentity, Logger: quietLogger()})
 		if err != nil {
 			t.Fatalf("apitest: temporal client: %v", err)
 		}

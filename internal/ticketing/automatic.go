@@ -12,6 +12,7 @@ package ticketing
 // returns ErrNotDue.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -82,7 +83,8 @@ func IsAutomatic(a Action) bool {
 }
 
 // Timers lists the automatic actions pending on t under its pinned policy
-// pol, earliest first; waits are the waitSeconds of the levels of the
+// pol, earliest first (a warning first among those due at one instant);
+// waits are the waitSeconds of the levels of the
 // ticket's escalation table, in order (nil when its region has none):
 //   - Warn and Breach of each clock while it runs: the first-response clock
 //     until the first response on an open ticket; the resolution clock on
@@ -132,10 +134,24 @@ func Timers(t Ticket, pol sla.Policy, waits []int) ([]Timer, error) {
 	if n := t.EscalationLevel; open && n >= 1 && n < len(waits) && t.EscalatedAt != nil {
 		add(EscalateNext, "", n, t.EscalatedAt.Add(seconds(waits[n-1])))
 	}
-	// By instant; at the same instant in the order above (a warning
-	// before the breach due with it).
-	slices.SortStableFunc(out, func(a, b Timer) int { return a.At.Compare(b.At) })
+	// By instant; at the same instant a warning first (one clock's
+	// warning may fall when the other clock breaches: the warning is the
+	// notice, the breach what follows it), else in the order above.
+	slices.SortStableFunc(out, func(a, b Timer) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(rank(a.Action), rank(b.Action))
+	})
 	return out, nil
+}
+
+// rank orders timers due at the same instant: warnings first.
+func rank(a Action) int {
+	if a == Warn {
+		return 0
+	}
+	return 1
 }
 
 // decideAutomatic is Decide for the product's own actions: the timer
@@ -147,6 +163,8 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 	if r.Timer == nil || r.Timer.Action != r.Action {
 		return Outcome{}, fmt.Errorf("ticketing: %s without its timer", r.Action)
 	}
+	// The periods of the reasons are those the timers were armed with.
+	pol = pinned(pol)
 	var waits []int
 	if e := r.Known.Escalation; e != nil {
 		waits = e.Waits
@@ -166,17 +184,17 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 	switch r.Action {
 	case AutoResolve:
 		return Decide(t, pol, Request{Action: Resolve, Actor: r.Actor, Known: r.Known,
-			Reason: fmt.Sprintf("resolved automatically: no reply from the customer within %s", seconds(pol.AutoCloseSeconds))}, now)
+			Reason: fmt.Sprintf("resolved automatically: no reply from the customer within %s", span(seconds(pol.AutoCloseSeconds)))}, now)
 	case AutoClose:
 		return Decide(t, pol, Request{Action: Close, Actor: r.Actor, Known: r.Known,
-			Reason: fmt.Sprintf("closed automatically: resolved %s ago and not reopened", seconds(pol.AutoCloseSeconds))}, now)
+			Reason: fmt.Sprintf("closed automatically: resolved %s ago and not reopened", span(seconds(pol.AutoCloseSeconds)))}, now)
 	}
-	if r.Action == Warn && !now.Before(clockDue(t, tm)) {
+	if r.Action == Warn && !now.Before(dueOf(pending, tm.Clock)) {
 		// Late (after a restart, or a priority change moved the due time
 		// into the past): the breach says it all.
 		return Outcome{}, ErrNotDue
 	}
-	d := &decision{t: t, pol: pinned(pol), r: r, now: now, after: t}
+	d := &decision{t: t, pol: pol, r: r, now: now, after: t}
 	d.after.UpdatedAt = now
 	a := &d.after
 	switch r.Action {
@@ -186,7 +204,7 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 		} else {
 			a.ResolutionWarnedAt = d.at()
 		}
-		d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: clockDue(t, tm)})
+		d.record(EventSLAWarning, ClockData{Clock: tm.Clock, DueAt: dueOf(pending, tm.Clock)})
 	case Breach:
 		if tm.Clock == sla.FirstResponse {
 			a.FirstResponseBreached, a.FirstResponseBreachedAt = true, d.at()
@@ -206,7 +224,7 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 	case EscalateNext:
 		to := t.EscalationLevel + 1
 		d.p = plan{escalateTo: &to, auto: true}
-		d.autoReason = fmt.Sprintf("level %d waited %s with the ticket unresolved", t.EscalationLevel, tm.At.Sub(*t.EscalatedAt))
+		d.autoReason = fmt.Sprintf("level %d waited %s with the ticket unresolved", t.EscalationLevel, span(tm.At.Sub(*t.EscalatedAt)))
 		if err := d.escalation(); err != nil {
 			return Outcome{}, err
 		}
@@ -214,12 +232,36 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 	return Outcome{Ticket: d.after, Events: d.events}, nil
 }
 
-// clockDue is the due time of the clock of a Warn or a Breach.
-func clockDue(t Ticket, tm Timer) time.Time {
-	if tm.Clock == sla.FirstResponse {
-		return orTime(t.FirstResponseDueAt, tm.At)
+// dueOf is the due time of clock c among the pending timers: the instant
+// of its breach, pending while the clock runs (so whenever its warning
+// is).
+func dueOf(pending []Timer, c sla.Clock) time.Time {
+	for _, p := range pending {
+		if p.Action == Breach && p.Clock == c {
+			return p.At
+		}
 	}
-	return orTime(t.ResolutionDueAt, tm.At)
+	return time.Time{}
+}
+
+// span writes a period as people read it in a reason: "7 days",
+// "2 hours", "90 minutes", "45 seconds".
+func span(d time.Duration) string {
+	unit := func(n int64, name string) string {
+		if n == 1 {
+			return "1 " + name
+		}
+		return fmt.Sprintf("%d %ss", n, name)
+	}
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return unit(int64(d/(24*time.Hour)), "day")
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute && d%time.Minute == 0:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return unit(int64(d.Round(time.Second)/time.Second), "second")
 }
 
 func seconds(s int) time.Duration { return time.Duration(s) * time.Second }
