@@ -224,7 +224,7 @@ func readTicket(t *testing.T, e *apitest.Env, id string) slaTicket {
 }
 
 // fastSLA creates a 24x7 policy of firstResponse's targets, an
-// escalation table of ladder's waits for a new region, and an
+// escalation table of ladder's waits for region KILL, and an
 // organization on both; it returns a contact's token.
 func fastSLA(t *testing.T, e *apitest.Env) string {
 	t.Helper()
@@ -402,17 +402,17 @@ func checkTiming(t *testing.T, dues []due, kill, restarted, ready time.Time) {
 	t.Helper()
 	classes := map[string]int{}
 	for _, d := range dues {
-		class, from := "before the kill", d.due
+		class, from, fromWhat := "before the kill", d.due, "its due time"
 		switch {
 		case !d.due.Before(ready):
 			class = "after the restart"
 		case !d.due.Before(kill) || d.at.After(kill):
-			class, from = "while dead", ready
+			class, from, fromWhat = "while dead", ready, "the restarted process was ready"
 		}
 		classes[class]++
 		late := d.at.Sub(from)
-		t.Logf("%-32s %-12s due %s  recorded %s  %-17s %+.3fs from %s", d.ticket, d.what, d.due.Format("15:04:05.000"),
-			d.at.Format("15:04:05.000"), class, late.Seconds(), map[bool]string{true: "ready", false: "due"}[from.Equal(ready)])
+		t.Logf("%-32s %-12s due %s  recorded %s  %-17s %+.3fs after %s", d.ticket, d.what, d.due.Format("15:04:05.000"),
+			d.at.Format("15:04:05.000"), class, late.Seconds(), fromWhat)
 		if d.at.Before(d.due) {
 			t.Errorf("%s: %s recorded at %s, before its due time %s", d.ticket, d.what, d.at.Format(time.StampMicro), d.due.Format(time.StampMicro))
 		}
@@ -420,7 +420,7 @@ func checkTiming(t *testing.T, dues []due, kill, restarted, ready time.Time) {
 			t.Errorf("%s: %s recorded at %s, while the process was dead", d.ticket, d.what, d.at.Format(time.StampMicro))
 		}
 		if late > lateBound {
-			t.Errorf("%s: %s recorded %s after %s, more than %s", d.ticket, d.what, late, map[bool]string{true: "the restarted process was ready", false: "its due time"}[from.Equal(ready)], lateBound)
+			t.Errorf("%s: %s recorded %s after %s, more than %s", d.ticket, d.what, late, fromWhat, lateBound)
 		}
 	}
 	// The test's own aim: something fell due while dead, and something after.
