@@ -168,6 +168,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *ent.OutboxMessage) error {
 		client.StartWorkflowOptions{
 			ID:                    TicketWorkflowID(ch.TicketID),
 			TaskQueue:             TaskQueue,
+			WorkflowTaskTimeout:   WorkflowTaskTimeout,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		},
 		TicketWorkflow, Input{TicketID: ch.TicketID, Number: ch.Number})

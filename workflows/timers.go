@@ -101,7 +101,10 @@ func (w *impl) runTimers(ctx workflow.Context) (State, error) {
 			w.drain(ctx)
 			w.forget()
 			st := w.state
-			return State{}, workflow.NewContinueAsNewError(ctx, TicketWorkflow, Input{TicketID: w.in.TicketID, Number: w.in.Number, State: &st})
+			// The next run takes today's task timeout (a run started
+			// before it was set has Temporal's default).
+			next := workflow.WithWorkflowTaskTimeout(ctx, WorkflowTaskTimeout)
+			return State{}, workflow.NewContinueAsNewError(next, TicketWorkflow, Input{TicketID: w.in.TicketID, Number: w.in.Number, State: &st})
 		}
 	}
 }

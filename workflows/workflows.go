@@ -41,8 +41,21 @@ const (
 	timersVersion = 1
 
 	// actTimeout bounds one attempt of an automatic action: one short
-	// transaction.
-	actTimeout = 30 * time.Second
+	// transaction. It is also how long Temporal waits before it offers an
+	// attempt again whose worker died holding it (a process killed between
+	// the action's commit and its report, say), so it is short: the
+	// action — or, after a commit, the ladder behind it — goes on within
+	// seconds of the worker's return (SPEC §4). A slow attempt cut by it
+	// is retried; an attempt that committed makes the retry ErrNotDue.
+	actTimeout = 2 * time.Second
+	// WorkflowTaskTimeout bounds one workflow task of a ticket's workflow
+	// (Temporal's default is 10 s). A task a dead worker took is offered
+	// to another only once it passes, and the ticket's timers wait behind
+	// it: a process killed while its workflows were mid-task — as any busy
+	// one is — left their next actions up to 10 s late after a restart.
+	// Tasks here are small (a run keeps under maxChangesPerRun changes),
+	// and a task cut by it is just tried again.
+	WorkflowTaskTimeout = 2 * time.Second
 	// actMaxInterval caps the backoff between attempts, so that an action
 	// whose database was away is done within seconds of its return.
 	actMaxInterval = 5 * time.Second
@@ -151,7 +164,8 @@ func (w *impl) run(ctx workflow.Context) (State, error) {
 		if upgrade || w.takenHere >= maxChangesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			w.drain(ctx)
 			st := w.state
-			return State{}, workflow.NewContinueAsNewError(ctx, TicketWorkflow, Input{TicketID: w.in.TicketID, Number: w.in.Number, State: &st})
+			next := workflow.WithWorkflowTaskTimeout(ctx, WorkflowTaskTimeout)
+			return State{}, workflow.NewContinueAsNewError(next, TicketWorkflow, Input{TicketID: w.in.TicketID, Number: w.in.Number, State: &st})
 		}
 	}
 }

@@ -359,6 +359,11 @@ func continueAsNewInput(t *testing.T, err error) Input {
 	if can.WorkflowType == nil || can.WorkflowType.Name != "TicketWorkflow" {
 		t.Errorf("continues as %+v; want TicketWorkflow", can.WorkflowType)
 	}
+	// The next run's workflow tasks are as short as a new ticket's, also
+	// when this run was started with Temporal's default.
+	if can.WorkflowTaskTimeout != WorkflowTaskTimeout {
+		t.Errorf("continues with a workflow task timeout of %s; want WorkflowTaskTimeout, %s", can.WorkflowTaskTimeout, WorkflowTaskTimeout)
+	}
 	var in Input
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &in); err != nil {
 		t.Fatalf("decode continue-as-new input: %v", err)

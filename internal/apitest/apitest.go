@@ -198,6 +198,19 @@ func openDB(t testing.TB, o Options) *store.DB {
 	return db
 }
 
+// PostgresDB is, when PostgresEnv names a server, the URL of an empty
+// database created for t on it (dropped at t's cleanup), for tests that
+// start a helpdesk of their own (DATABASE_URL); "" when the suite runs on
+// SQLite.
+func PostgresDB(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		return ""
+	}
+	return freshPostgresDB(t, base)
+}
+
 // freshPostgresDB creates an empty database for one test on the server
 // of base and drops it at cleanup.
 func freshPostgresDB(t testing.TB, base string) string {
