@@ -322,8 +322,8 @@ func TestAResolvedTicketReopenedBeforeAutoCloseIsNotClosed(t *testing.T) {
 
 // TestAPriorityChangeRecomputesTheDueTimesAndAPastDueTimeBreachesAtOnce:
 // raised to CRITICAL 200 s after creation, a ticket's first-response due
-// time becomes creation + 100 s, already past: it breaches at once (no
-// warning that late) and escalates.
+// time becomes creation + 100 s, already past: it is warned and breaches
+// at once, and escalates.
 func TestAPriorityChangeRecomputesTheDueTimesAndAPastDueTimeBreachesAtOnce(t *testing.T) {
 	r := newSLARun(t, policy{}, "MEDIUM", 60)
 	r.at(200*time.Second, func() { r.do(r.agent.Token, priority, map[string]any{"p": "CRITICAL"}) })
@@ -331,6 +331,7 @@ func TestAPriorityChangeRecomputesTheDueTimesAndAPastDueTimeBreachesAtOnce(t *te
 	r.wantTimeline(
 		"0s CREATED",
 		"3m20s PRIORITY_CHANGED from=MEDIUM to=CRITICAL",
+		"3m20s SLA_WARNING clock=FIRST_RESPONSE due=1m40s",
 		"3m20s SLA_BREACHED clock=FIRST_RESPONSE due=1m40s",
 		"3m20s ESCALATED from=0 to=1 manual=false",
 	)

@@ -189,11 +189,6 @@ func decideAutomatic(t Ticket, pol sla.Policy, r Request, now time.Time) (Outcom
 		return Decide(t, pol, Request{Action: Close, Actor: r.Actor, Known: r.Known,
 			Reason: fmt.Sprintf("closed automatically: resolved %s ago and not reopened", span(seconds(pol.AutoCloseSeconds)))}, now)
 	}
-	if r.Action == Warn && !now.Before(dueOf(pending, tm.Clock)) {
-		// Late (after a restart, or a priority change moved the due time
-		// into the past): the breach says it all.
-		return Outcome{}, ErrNotDue
-	}
 	d := &decision{t: t, pol: pol, r: r, now: now, after: t}
 	d.after.UpdatedAt = now
 	a := &d.after
