@@ -75,6 +75,9 @@ type Dispatcher struct {
 	// Parallelism is how many tickets a pass delivers to at once; 0 means
 	// DefaultParallelism.
 	Parallelism int
+	// Now is the clock backoffs are set and compared on; nil means the
+	// wall clock.
+	Now func() time.Time
 
 	kick chan struct{}
 	once sync.Once
@@ -91,6 +94,13 @@ func (d *Dispatcher) init() {
 			d.Interval = DefaultPollInterval
 		}
 	})
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 func (d *Dispatcher) parallelism() int {
@@ -155,7 +165,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		defer unlock()
 	}
 	ctx = viewer.SystemContext(ctx)
-	now := time.Now()
+	now := d.now()
 	tickets, err := d.batch(ctx, now)
 	if err != nil || len(tickets) == 0 {
 		return 0, err
