@@ -35,10 +35,11 @@ import (
 // outboxEnv is a database, a Temporal server with the worker, and a
 // dispatcher that is not running yet.
 type outboxEnv struct {
-	db  *store.DB
-	tc  client.Client
-	d   *workflows.Dispatcher
-	ctx context.Context
+	db   *store.DB
+	tc   client.Client
+	addr string // the Temporal frontend's
+	d    *workflows.Dispatcher
+	ctx  context.Context
 }
 
 // newOutboxEnv starts the parts for t; all stop at t's cleanup.
@@ -68,7 +69,7 @@ func newOutboxEnv(t *testing.T) *outboxEnv {
 	if db.Dialect == dialect.Postgres {
 		d.Lock = workflows.PostgresLock(db.SQL)
 	}
-	return &outboxEnv{db: db, tc: tc, d: d, ctx: viewer.SystemContext(ctx)}
+	return &outboxEnv{db: db, tc: tc, addr: srv.FrontendAddr(), d: d, ctx: viewer.SystemContext(ctx)}
 }
 
 // run starts the dispatcher; it stops at t's cleanup, before the rest.
