@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,8 +45,10 @@ const (
 	// deliverTimeout bounds one SignalWithStart, so an unreachable Temporal
 	// delays the pass, not the process.
 	deliverTimeout = 5 * time.Second
-	// maxBackoff caps the wait before retrying a message Temporal refused:
-	// short, so changes flow within seconds of Temporal coming back.
+	// maxBackoff caps the wait before retrying a message Temporal refused
+	// (its ticket's change, not Temporal as a whole: see DispatchOnce):
+	// short, so a refusal that was Temporal's passing trouble holds its
+	// ticket for seconds at most.
 	maxBackoff = 2 * time.Second
 	// PGLockKey is the PostgreSQL advisory lock that lets one dispatcher
 	// of the cluster at a time deliver, so a ticket's changes go out in
@@ -58,9 +59,11 @@ const (
 // Dispatcher delivers outbox messages to ticket workflows with
 // SignalWithStart, in order per ticket and in parallel across tickets,
 // deleting each once Temporal took it. A message Temporal could not take
-// stays and is retried with backoff, holding back only its own ticket's
-// later messages, so a change committed while Temporal was down reaches
-// its workflow once Temporal is back.
+// stays, holding back its own ticket's later messages: a change Temporal
+// refused is retried with a backoff of its ticket's own, and while
+// Temporal as a whole is unreachable every pass tries again, so a change
+// committed while Temporal was down reaches its workflow, in Seq order,
+// as soon as Temporal answers again.
 type Dispatcher struct {
 	DB       *ent.Client
 	Temporal client.Client
@@ -82,6 +85,9 @@ type Dispatcher struct {
 	kick chan struct{}
 	once sync.Once
 	mu   sync.Mutex // one pass at a time in this process
+	// unreachable says the last pass ended because Temporal was
+	// unreachable (guarded by mu).
+	unreachable bool
 }
 
 func (d *Dispatcher) init() {
@@ -150,9 +156,14 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // (Parallelism at a time), each ticket's messages one after the other in
 // Seq order. A ticket whose message Temporal refuses keeps it and the rest
 // of its messages for a later pass, with a backoff of its own, while the
-// other tickets go on; an error that says Temporal itself is unreachable
+// other tickets go on. An error that says Temporal itself is unreachable
 // ends the pass for every ticket instead, as each would only wait out its
-// own deliverTimeout.
+// own deliverTimeout, and sets no backoff: the outage was no ticket's
+// doing, so when Temporal answers again no ticket waits out a backoff of
+// the outage's.
+// The pass after one that found Temporal unreachable tries one ticket
+// before the others, so an outage costs a call per pass, not
+// Parallelism.
 func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	d.init()
 	d.mu.Lock()
@@ -165,8 +176,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		defer unlock()
 	}
 	ctx = viewer.SystemContext(ctx)
-	now := d.now()
-	tickets, err := d.batch(ctx, now)
+	tickets, err := d.batch(ctx, d.now())
 	if err != nil || len(tickets) == 0 {
 		return 0, err
 	}
@@ -177,35 +187,46 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		failErr error // the first failure to record one
 		stop    atomic.Bool
 	)
-	work := make(chan []*ent.OutboxMessage)
-	var wg sync.WaitGroup
-	for range min(d.parallelism(), len(tickets)) {
-		wg.Go(func() {
-			for msgs := range work {
-				if stop.Load() {
-					continue // Temporal is unreachable: the rest waits for the next pass
-				}
-				unreachable, err := d.deliverTicket(ctx, msgs, now, func(id int) {
-					mu.Lock()
-					done = append(done, id)
-					mu.Unlock()
-				})
-				if unreachable {
-					stop.Store(true)
-				}
-				if err != nil {
-					mu.Lock()
-					failErr = cmp.Or(failErr, err)
-					mu.Unlock()
-				}
-			}
+	deliver := func(msgs []*ent.OutboxMessage) {
+		unreachable, err := d.deliverTicket(ctx, msgs, func(id int) {
+			mu.Lock()
+			done = append(done, id)
+			mu.Unlock()
 		})
+		if unreachable {
+			stop.Store(true)
+		}
+		if err != nil {
+			mu.Lock()
+			failErr = cmp.Or(failErr, err)
+			mu.Unlock()
+		}
 	}
-	for _, msgs := range tickets {
-		work <- msgs
+	if d.unreachable {
+		// The last pass found Temporal unreachable: one ticket finds out
+		// whether it is back before the others are tried.
+		deliver(tickets[0])
+		tickets = tickets[1:]
 	}
-	close(work)
-	wg.Wait()
+	if !stop.Load() && len(tickets) > 0 {
+		work := make(chan []*ent.OutboxMessage)
+		var wg sync.WaitGroup
+		for range min(d.parallelism(), len(tickets)) {
+			wg.Go(func() {
+				for msgs := range work {
+					if !stop.Load() { // else Temporal is unreachable: the rest waits for the next pass
+						deliver(msgs)
+					}
+				}
+			})
+		}
+		for _, msgs := range tickets {
+			work <- msgs
+		}
+		close(work)
+		wg.Wait()
+	}
+	d.unreachable = stop.Load()
 
 	if len(done) > 0 {
 		if _, err := d.DB.OutboxMessage.Delete().Where(outboxmessage.IDIn(done...)).Exec(ctx); err != nil {
@@ -266,24 +287,30 @@ func (d *Dispatcher) batch(ctx context.Context, now time.Time) ([][]*ent.OutboxM
 
 // deliverTicket delivers one ticket's messages in order, calling took for
 // each Temporal took, and stops at the first it did not: that one gets its
-// attempt and backoff recorded and, with the ones behind it, waits for a
-// later pass. unreachable says the failure looks like Temporal's, not the
-// ticket's; err is a failure to record the attempt.
-func (d *Dispatcher) deliverTicket(ctx context.Context, msgs []*ent.OutboxMessage, now time.Time,
+// attempt recorded and, with the ones behind it, waits for a later pass.
+// unreachable says the failure is Temporal's as a whole, not the
+// ticket's: then the message gets no backoff of its own, as the ticket
+// did nothing to earn one, and the next pass tries it again; a refusal of
+// the ticket's change gets a backoff (see maxBackoff). err is a failure
+// to record the attempt.
+func (d *Dispatcher) deliverTicket(ctx context.Context, msgs []*ent.OutboxMessage,
 	took func(id int)) (unreachable bool, err error) {
-	for _, m := range msgs {
+	for i, m := range msgs {
 		derr := d.deliver(ctx, m)
 		if derr == nil {
 			took(m.ID)
 			continue
 		}
+		upd := d.DB.OutboxMessage.UpdateOneID(m.ID).AddAttempts(1).SetLastError(derr.Error())
+		log := []any{"ticket", ticketing.Number(m.TicketID), "workflowID", TicketWorkflowID(m.TicketID),
+			"attempt", m.Attempts + 1, "held", len(msgs) - 1 - i, "err", derr}
+		if temporalUnreachable(derr) {
+			d.Logger.Warn("outbox: Temporal unreachable; the pass ends and the next tries again", log...)
+			return true, upd.ClearNextAttemptAt().Exec(ctx)
+		}
 		backoff := min(time.Duration(1<<min(m.Attempts, 10))*100*time.Millisecond, maxBackoff)
-		d.Logger.Warn("outbox: workflow not reached; will retry", "ticket", ticketing.Number(m.TicketID),
-			"workflowID", TicketWorkflowID(m.TicketID), "attempt", m.Attempts+1, "retryIn", backoff,
-			"held", len(msgs)-1-slices.Index(msgs, m), "err", derr)
-		err = d.DB.OutboxMessage.UpdateOneID(m.ID).AddAttempts(1).SetLastError(derr.Error()).
-			SetNextAttemptAt(now.Add(backoff)).Exec(ctx)
-		return temporalUnreachable(derr), err
+		d.Logger.Warn("outbox: Temporal refused the change; will retry", append(log, "retryIn", backoff)...)
+		return false, upd.SetNextAttemptAt(d.now().Add(backoff)).Exec(ctx)
 	}
 	return false, nil
 }
