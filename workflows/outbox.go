@@ -1,15 +1,19 @@
 package workflows
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"helpdesk/ent"
@@ -27,11 +31,24 @@ const (
 	// batchSize bounds one pass, so a backlog drains in steps that each
 	// commit.
 	batchSize = 200
+	// DefaultParallelism is how many tickets a pass delivers to at once
+	// (each ticket's own changes still go one at a time, in order). A
+	// SignalWithStart mostly waits on Temporal's persistence, so a few
+	// calls in flight keep the server busy where one leaves it idle; 16
+	// was the knee on the embedded server (one history shard on SQLite,
+	// two cores), and it keeps a pass's load on a shared server modest.
+	DefaultParallelism = 16
+	// maxHeldInQuery bounds the tickets in backoff a pass leaves out in its
+	// query (far under SQLite's and PostgreSQL's bounds on parameters);
+	// more are left out as their messages are read.
+	maxHeldInQuery = 1000
 	// deliverTimeout bounds one SignalWithStart, so an unreachable Temporal
 	// delays the pass, not the process.
 	deliverTimeout = 5 * time.Second
-	// maxBackoff caps the wait before retrying a message Temporal refused:
-	// short, so changes flow within seconds of Temporal coming back.
+	// maxBackoff caps the wait before retrying a message Temporal refused
+	// (its ticket's change, not Temporal as a whole: see DispatchOnce):
+	// short, so a refusal that was Temporal's passing trouble holds its
+	// ticket for seconds at most.
 	maxBackoff = 2 * time.Second
 	// PGLockKey is the PostgreSQL advisory lock that lets one dispatcher
 	// of the cluster at a time deliver, so a ticket's changes go out in
@@ -40,10 +57,13 @@ const (
 )
 
 // Dispatcher delivers outbox messages to ticket workflows with
-// SignalWithStart, in order per ticket, deleting each once Temporal took
-// it. A message Temporal could not take stays and is retried with backoff,
-// so a change committed while Temporal was down reaches its workflow once
-// Temporal is back.
+// SignalWithStart, in order per ticket and in parallel across tickets,
+// deleting each once Temporal took it. A message Temporal could not take
+// stays, holding back its own ticket's later messages: a change Temporal
+// refused is retried with a backoff of its ticket's own, and while
+// Temporal as a whole is unreachable every pass tries again, so a change
+// committed while Temporal was down reaches its workflow, in Seq order,
+// as soon as Temporal answers again.
 type Dispatcher struct {
 	DB       *ent.Client
 	Temporal client.Client
@@ -51,12 +71,23 @@ type Dispatcher struct {
 	// for a pass (see PostgresLock); ok=false skips the pass.
 	Lock   func(ctx context.Context) (unlock func(), ok bool, err error)
 	Logger *slog.Logger
-	// Interval between passes; 0 means DefaultPollInterval.
+	// Interval between passes; 0 means DefaultPollInterval. A pass that
+	// delivered something is followed at once by the next, so a backlog
+	// drains without waiting for it.
 	Interval time.Duration
+	// Parallelism is how many tickets a pass delivers to at once; 0 means
+	// DefaultParallelism.
+	Parallelism int
+	// Now is the clock backoffs are set and compared on; nil means the
+	// wall clock.
+	Now func() time.Time
 
 	kick chan struct{}
 	once sync.Once
 	mu   sync.Mutex // one pass at a time in this process
+	// unreachable says the last pass ended because Temporal was
+	// unreachable (guarded by mu).
+	unreachable bool
 }
 
 func (d *Dispatcher) init() {
@@ -69,6 +100,20 @@ func (d *Dispatcher) init() {
 			d.Interval = DefaultPollInterval
 		}
 	})
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d *Dispatcher) parallelism() int {
+	if d.Parallelism > 0 {
+		return d.Parallelism
+	}
+	return DefaultParallelism
 }
 
 // Kick asks for a pass now (after a commit that wrote messages).
@@ -86,8 +131,12 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	t := time.NewTicker(d.Interval)
 	defer t.Stop()
 	for {
-		if _, err := d.DispatchOnce(ctx); err != nil && ctx.Err() == nil {
+		n, err := d.DispatchOnce(ctx)
+		if err != nil && ctx.Err() == nil {
 			d.Logger.Warn("outbox: pass failed; retrying", "err", err)
+		}
+		if n > 0 && ctx.Err() == nil {
+			continue // more may be queued
 		}
 		select {
 		case <-ctx.Done():
@@ -101,6 +150,20 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // DispatchOnce makes one pass and returns how many messages were delivered.
 // It holds no transaction while it talks to Temporal, so a slow or absent
 // Temporal never blocks the database's writers.
+//
+// The pass reads the oldest messages of the tickets not waiting out a
+// backoff, groups them by ticket and delivers the tickets in parallel
+// (Parallelism at a time), each ticket's messages one after the other in
+// Seq order. A ticket whose message Temporal refuses keeps it and the rest
+// of its messages for a later pass, with a backoff of its own, while the
+// other tickets go on. An error that says Temporal itself is unreachable
+// ends the pass for every ticket instead, as each would only wait out its
+// own deliverTimeout, and sets no backoff: the outage was no ticket's
+// doing, so when Temporal answers again no ticket waits out a backoff of
+// the outage's.
+// The pass after one that found Temporal unreachable tries one ticket
+// before the others, so an outage costs a call per pass, not
+// Parallelism.
 func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	d.init()
 	d.mu.Lock()
@@ -113,20 +176,96 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		defer unlock()
 	}
 	ctx = viewer.SystemContext(ctx)
-	msgs, err := d.DB.OutboxMessage.Query().Order(outboxmessage.ByID()).Limit(batchSize).All(ctx)
-	if err != nil || len(msgs) == 0 {
+	tickets, err := d.batch(ctx, d.now())
+	if err != nil || len(tickets) == 0 {
 		return 0, err
 	}
-	now := time.Now()
-	blocked := map[int]bool{} // tickets with an undelivered earlier message
-	var done []int
-	defer func() {
-		if len(done) > 0 {
-			if _, err := d.DB.OutboxMessage.Delete().Where(outboxmessage.IDIn(done...)).Exec(ctx); err != nil {
-				d.Logger.Warn("outbox: delivered messages not deleted; they will be delivered again (harmless)", "err", err)
-			}
+
+	var (
+		mu      sync.Mutex
+		done    []int // delivered: Temporal took them
+		failErr error // the first failure to record one
+		stop    atomic.Bool
+	)
+	deliver := func(msgs []*ent.OutboxMessage) {
+		unreachable, err := d.deliverTicket(ctx, msgs, func(id int) {
+			mu.Lock()
+			done = append(done, id)
+			mu.Unlock()
+		})
+		if unreachable {
+			stop.Store(true)
 		}
-	}()
+		if err != nil {
+			mu.Lock()
+			failErr = cmp.Or(failErr, err)
+			mu.Unlock()
+		}
+	}
+	if d.unreachable {
+		// The last pass found Temporal unreachable: one ticket finds out
+		// whether it is back before the others are tried.
+		deliver(tickets[0])
+		tickets = tickets[1:]
+	}
+	if !stop.Load() && len(tickets) > 0 {
+		work := make(chan []*ent.OutboxMessage)
+		var wg sync.WaitGroup
+		for range min(d.parallelism(), len(tickets)) {
+			wg.Go(func() {
+				for msgs := range work {
+					if !stop.Load() { // else Temporal is unreachable: the rest waits for the next pass
+						deliver(msgs)
+					}
+				}
+			})
+		}
+		for _, msgs := range tickets {
+			work <- msgs
+		}
+		close(work)
+		wg.Wait()
+	}
+	d.unreachable = stop.Load()
+
+	if len(done) > 0 {
+		if _, err := d.DB.OutboxMessage.Delete().Where(outboxmessage.IDIn(done...)).Exec(ctx); err != nil {
+			d.Logger.Warn("outbox: delivered messages not deleted; they will be delivered again (harmless)", "err", err)
+		}
+	}
+	return len(done), failErr
+}
+
+// batch returns the oldest messages (at most batchSize) of the tickets not
+// waiting out a backoff, grouped by ticket in Seq order, the tickets in the
+// order of their oldest message. A ticket in backoff is left out of the
+// query, so its messages never fill a pass however many it has queued.
+func (d *Dispatcher) batch(ctx context.Context, now time.Time) ([][]*ent.OutboxMessage, error) {
+	// Only messages that failed have a next attempt: few, and compared
+	// here rather than in SQL, where a stored time's text may carry
+	// another offset than now's.
+	tried, err := d.DB.OutboxMessage.Query().Where(outboxmessage.NextAttemptAtNotNil()).
+		Select(outboxmessage.FieldTicketID, outboxmessage.FieldNextAttemptAt).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var held []int
+	for _, m := range tried {
+		if m.NextAttemptAt.After(now) && len(held) < maxHeldInQuery {
+			held = append(held, m.TicketID)
+		}
+	}
+	q := d.DB.OutboxMessage.Query()
+	if len(held) > 0 {
+		q = q.Where(outboxmessage.TicketIDNotIn(held...))
+	}
+	msgs, err := q.Order(outboxmessage.ByID()).Limit(batchSize).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var tickets [][]*ent.OutboxMessage
+	index := map[int]int{}    // ticket → position in tickets
+	blocked := map[int]bool{} // tickets in backoff past maxHeldInQuery
 	for _, m := range msgs {
 		if blocked[m.TicketID] {
 			continue
@@ -135,22 +274,59 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 			blocked[m.TicketID] = true
 			continue
 		}
-		err := d.deliver(ctx, m)
-		if err == nil {
-			done = append(done, m.ID)
+		i, ok := index[m.TicketID]
+		if !ok {
+			i = len(tickets)
+			index[m.TicketID] = i
+			tickets = append(tickets, nil)
+		}
+		tickets[i] = append(tickets[i], m)
+	}
+	return tickets, nil
+}
+
+// deliverTicket delivers one ticket's messages in order, calling took for
+// each Temporal took, and stops at the first it did not: that one gets its
+// attempt recorded and, with the ones behind it, waits for a later pass.
+// unreachable says the failure is Temporal's as a whole, not the
+// ticket's: then the message gets no backoff of its own, as the ticket
+// did nothing to earn one, and the next pass tries it again; a refusal of
+// the ticket's change gets a backoff (see maxBackoff). err is a failure
+// to record the attempt.
+func (d *Dispatcher) deliverTicket(ctx context.Context, msgs []*ent.OutboxMessage,
+	took func(id int)) (unreachable bool, err error) {
+	for i, m := range msgs {
+		derr := d.deliver(ctx, m)
+		if derr == nil {
+			took(m.ID)
 			continue
 		}
-		backoff := min(time.Duration(1<<min(m.Attempts, 10))*100*time.Millisecond, maxBackoff)
-		d.Logger.Warn("outbox: workflow not reached; will retry", "ticket", ticketing.Number(m.TicketID),
-			"workflowID", TicketWorkflowID(m.TicketID), "attempt", m.Attempts+1, "retryIn", backoff, "err", err)
-		if uerr := d.DB.OutboxMessage.UpdateOneID(m.ID).AddAttempts(1).SetLastError(err.Error()).
-			SetNextAttemptAt(now.Add(backoff)).Exec(ctx); uerr != nil {
-			return len(done), uerr
+		upd := d.DB.OutboxMessage.UpdateOneID(m.ID).AddAttempts(1).SetLastError(derr.Error())
+		log := []any{"ticket", ticketing.Number(m.TicketID), "workflowID", TicketWorkflowID(m.TicketID),
+			"attempt", m.Attempts + 1, "held", len(msgs) - 1 - i, "err", derr}
+		if temporalUnreachable(derr) {
+			d.Logger.Warn("outbox: Temporal unreachable; the pass ends and the next tries again", log...)
+			return true, upd.ClearNextAttemptAt().Exec(ctx)
 		}
-		// Temporal is most likely unreachable: the rest waits for the next pass.
-		return len(done), nil
+		backoff := min(time.Duration(1<<min(m.Attempts, 10))*100*time.Millisecond, maxBackoff)
+		d.Logger.Warn("outbox: Temporal refused the change; will retry", append(log, "retryIn", backoff)...)
+		return false, upd.SetNextAttemptAt(d.now().Add(backoff)).Exec(ctx)
 	}
-	return len(done), nil
+	return false, nil
+}
+
+// temporalUnreachable says whether a delivery's error is Temporal's as a
+// whole (down, overloaded, too slow, or the pass canceled) rather than a
+// refusal of this one ticket's change.
+func temporalUnreachable(err error) bool {
+	var (
+		unavailable *serviceerror.Unavailable
+		deadline    *serviceerror.DeadlineExceeded
+		exhausted   *serviceerror.ResourceExhausted
+		canceled    *serviceerror.Canceled
+	)
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.As(err, &exhausted) || errors.As(err, &canceled)
 }
 
 // deliver signals the message to its ticket's workflow, starting the
