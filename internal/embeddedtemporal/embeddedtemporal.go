@@ -8,15 +8,18 @@
 // (go.temporal.io/server/temporaltest keeps its state in memory only.)
 //
 // All services share one SQLite connection pool and run as a single-host
-// cluster with one history shard; service discovery is static (no ringpop
-// gossip), and every internal service listens on loopback only.
+// cluster with one history shard and one partition per task queue (see
+// taskQueuePartitions); service discovery is static (no ringpop gossip),
+// and every internal service listens on loopback only.
 package embeddedtemporal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -94,6 +97,12 @@ type Options struct {
 	// (everything below is dropped, the server is very chatty). nil discards
 	// all server logs.
 	Logger *slog.Logger
+
+	// partitions, set by tests only, is how many partitions each task
+	// queue is written to; 0 means taskQueuePartitions.
+	partitions int
+	// config, set by tests only, is dynamic config over the defaults.
+	config dynamicconfig.StaticClient
 }
 
 // Server is a running embedded Temporal server. Create it with Start and
@@ -166,6 +175,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, dialIP string, lock *dirlock.Lock) (*Server, error) {
 	dbPath := filepath.Join(dataDir, dbFileName)
 	sqlConf, err := prepareDatabase(dbPath, opts.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	writePartitions := cmp.Or(opts.partitions, taskQueuePartitions)
+	read, err := readPartitions(dbPath, writePartitions)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +265,7 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(dynamicConfig(read, writePartitions, opts.config)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("embeddedtemporal: creating server: %w", err)
@@ -385,9 +399,11 @@ func serviceConfig(ip string, port int) config.Service {
 }
 
 // dynamicConfig returns the server's dynamic config: the defaults, tuned
-// down for a small single-process server.
-func dynamicConfig() dynamicconfig.StaticClient {
-	return dynamicconfig.StaticClient{
+// down for a small single-process server, with task queues read from read
+// partitions and written to write (see taskQueuePartitions), and over
+// (tests' own) on top.
+func dynamicConfig(read, write int, over dynamicconfig.StaticClient) dynamicconfig.StaticClient {
+	c := dynamicconfig.StaticClient{
 		// The default (128k mutable states in memory) is sized for a
 		// server host, not for a process embedded in a product.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
@@ -411,6 +427,9 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.TaskQueueScannerEnabled.Key():       false,
 		dynamicconfig.EnableParentClosePolicyWorker.Key(): false,
 	}
+	maps.Copy(c, partitionConfig(read, write))
+	maps.Copy(c, over)
+	return c
 }
 
 // resolveHost validates Options.Host and returns the IP the frontend binds
