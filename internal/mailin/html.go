@@ -104,7 +104,10 @@ func (w *textWriter) text(s string) {
 	if first, _ := utf8.DecodeRuneInString(s); isHTMLSpace(first) {
 		w.space = true
 	}
-	for _, f := range strings.FieldsFunc(s, isHTMLSpace) {
+	for i, f := range strings.FieldsFunc(s, isHTMLSpace) {
+		if i > 0 {
+			w.space = true
+		}
 		w.word(f)
 	}
 	if last, _ := utf8.DecodeLastRuneInString(s); isHTMLSpace(last) {
