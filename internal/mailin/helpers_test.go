@@ -24,22 +24,22 @@ const testTimeout = 10 * time.Second
 type recorder struct {
 	mu     sync.Mutex
 	got    []Message
-	answer func(Message) error
+	answer Handler
 }
 
-func (r *recorder) handle(_ context.Context, m Message) error {
+func (r *recorder) handle(ctx context.Context, m Message) error {
 	r.mu.Lock()
 	r.got = append(r.got, m)
 	answer := r.answer
 	r.mu.Unlock()
 	if answer != nil {
-		return answer(m)
+		return answer(ctx, m)
 	}
 	return nil
 }
 
 // setAnswer sets what the handler answers from now on.
-func (r *recorder) setAnswer(answer func(Message) error) {
+func (r *recorder) setAnswer(answer Handler) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.answer = answer

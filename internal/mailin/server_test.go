@@ -1,11 +1,13 @@
 package mailin
 
 import (
+	"context"
 	"errors"
 	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -20,7 +22,7 @@ The printer is jammed.
 func TestARejectFromTheHandlerReachesTheClientWithItsCodeAndMessage(t *testing.T) {
 	s := startServer(t, Config{})
 	const text = "This address does not accept mail from you: only contacts registered with the helpdesk can open tickets. Ask your account manager to add you."
-	s.rec.setAnswer(func(Message) error { return &Reject{Code: 550, Message: text} })
+	s.rec.setAnswer(func(context.Context, Message) error { return &Reject{Code: 550, Message: text} })
 
 	err := s.sendOne(t, plainMessage)
 	wantCode(t, err, 550)
@@ -32,7 +34,7 @@ func TestARejectFromTheHandlerReachesTheClientWithItsCodeAndMessage(t *testing.T
 
 func TestAnyOtherHandlerErrorAnswers451WithoutItsText(t *testing.T) {
 	s := startServer(t, Config{})
-	s.rec.setAnswer(func(Message) error { return errors.New("pq: connection refused to db.internal:5432") })
+	s.rec.setAnswer(func(context.Context, Message) error { return errors.New("pq: connection refused to db.internal:5432") })
 
 	err := s.sendOne(t, plainMessage)
 	wantCode(t, err, 451)
@@ -47,7 +49,7 @@ func TestAnyOtherHandlerErrorAnswers451WithoutItsText(t *testing.T) {
 func TestAPanicInTheHandlerAnswers451AndTheNextMessageStillWorks(t *testing.T) {
 	s := startServer(t, Config{})
 	var panicked atomic.Bool
-	s.rec.setAnswer(func(Message) error {
+	s.rec.setAnswer(func(context.Context, Message) error {
 		if panicked.CompareAndSwap(false, true) {
 			panic("nil map in the ticket store")
 		}
@@ -203,11 +205,66 @@ func TestListenRefusesAMissingAddressOrHandler(t *testing.T) {
 
 func TestARejectWithAnOddCodeOrLineBreaksIsAnsweredAs550OnOneLine(t *testing.T) {
 	s := startServer(t, Config{})
-	s.rec.setAnswer(func(Message) error { return &Reject{Code: 250, Message: "not\r\nwelcome"} })
+	s.rec.setAnswer(func(context.Context, Message) error { return &Reject{Code: 250, Message: "not\r\nwelcome"} })
 	err := s.sendOne(t, plainMessage)
 	wantCode(t, err, 550)
 	var se *smtp.SMTPError
 	if !errors.As(err, &se) || se.Message != "not welcome" {
 		t.Fatalf("client saw %v, want 550 \"not welcome\"", err)
+	}
+}
+
+func TestAHandlerThatOverrunsItsTimeoutGets451InsteadOfHangingTheSender(t *testing.T) {
+	s := startServer(t, Config{HandlerTimeout: 50 * time.Millisecond})
+	s.rec.setAnswer(func(ctx context.Context, _ Message) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	wantCode(t, s.sendOne(t, plainMessage), 451)
+}
+
+func TestCloseEndsTheContextOfAHandlerStillRunningAndServeReturnsNil(t *testing.T) {
+	s := startServer(t, Config{})
+	running := make(chan struct{})
+	ended := make(chan error, 1)
+	s.rec.setAnswer(func(ctx context.Context, _ Message) error {
+		close(running)
+		select {
+		case <-ctx.Done():
+			ended <- ctx.Err()
+		case <-time.After(testTimeout):
+			ended <- errors.New("the handler's context did not end at Close")
+		}
+		return ctx.Err()
+	})
+	c := s.dial(t)
+	if err := c.Mail("ana@example.com", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("support@helpdesk.test", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(crlf(plainMessage))); err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan error, 1)
+	go func() { answered <- w.Close() }()
+	<-running
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := <-ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("handler context ended with %v, want context.Canceled", err)
+	}
+	// The message was not accepted: the sender sees no 250.
+	if err := <-answered; err == nil {
+		t.Fatal("a message cut off by Close was answered 250")
+	}
+	if _, err := net.DialTimeout("tcp", s.Addr().String(), time.Second); err == nil {
+		t.Fatal("the server still accepts connections after Close")
 	}
 }
