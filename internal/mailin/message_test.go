@@ -224,3 +224,26 @@ func equalMessages(a, b Message) bool {
 		a.Text == b.Text && a.MessageID == b.MessageID && a.InReplyTo == b.InReplyTo &&
 		slices.Equal(a.References, b.References) && a.Number == b.Number
 }
+
+func TestHeadersAsClientsReallyWriteThemAreReadNotRefused(t *testing.T) {
+	s := startServer(t, Config{})
+	// A folded subject, a Message-ID without angle brackets, and a body
+	// in a charset no decoder knows (read as it stands).
+	raw := "From: ana@example.com\n" +
+		"Subject: Re: [HD-100009] the VPN drops\n\tevery ten minutes\n" +
+		"Message-ID: no-brackets.42@example.com\n" +
+		"Content-Type: text/plain; charset=x-unheard-of\n" +
+		"\n" +
+		"Still dropping.\n"
+	wantCode(t, s.sendOne(t, raw), 250)
+	m := s.rec.only(t)
+	if m.Subject != "Re: [HD-100009] the VPN drops every ten minutes" || m.Number != "HD-100009" {
+		t.Fatalf("Subject = %q, Number = %q", m.Subject, m.Number)
+	}
+	if m.MessageID != "no-brackets.42@example.com" {
+		t.Fatalf("MessageID = %q, want it as written", m.MessageID)
+	}
+	if m.Text != "Still dropping." {
+		t.Fatalf("Text = %q", m.Text)
+	}
+}
