@@ -206,6 +206,13 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 		return nil
 	}
 
+	if cfg.SMTPListen != "" {
+		stop, err := listenMail(cfg, deps.DB.Client, kick, log.With("component", "mail-in"))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	handler := server.New(server.Options{
 		Client: deps.DB.Client, Logger: log, RateLimit: cfg.RateLimit,
 		CORSOrigins:                   cfg.CORSOrigins,

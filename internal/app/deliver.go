@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"net/mail"
 	"strings"
@@ -8,6 +10,8 @@ import (
 	"helpdesk/ent"
 	"helpdesk/internal/config"
 	"helpdesk/internal/deliver"
+	"helpdesk/internal/intake"
+	"helpdesk/internal/mailin"
 	"helpdesk/internal/webhook"
 )
 
@@ -37,4 +41,26 @@ func mailHost(from string) string {
 		}
 	}
 	return "helpdesk.localhost"
+}
+
+// listenMail takes tickets in by e-mail on HELPDESK_SMTP_LISTEN; every
+// message it takes wakes the outbox and the delivery loop (the
+// auto-reply goes out at once). stop closes the listener.
+func listenMail(cfg config.Config, db *ent.Client, kick func(), log *slog.Logger) (stop func(), err error) {
+	srv, err := mailin.Listen(mailin.Config{Addr: cfg.SMTPListen, Domain: mailHost(cfg.SMTPFrom), Logger: log},
+		func(ctx context.Context, m mailin.Message) error {
+			err := intake.Mail(ctx, db, m)
+			kick()
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("app: HELPDESK_SMTP_LISTEN: %w", err)
+	}
+	go func() {
+		if err := srv.Serve(); err != nil {
+			log.Error("mail listener stopped", "err", err)
+		}
+	}()
+	log.Info("taking mail in", "addr", srv.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
