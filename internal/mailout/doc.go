@@ -20,6 +20,11 @@
 // and tried once with sample data at Load, so a broken override stops the
 // service at start instead of failing its first notification.
 //
+// Templates see a [Data] and may call two functions: label, which shows a
+// status, priority or SLA clock ("WAITING_ON_CUSTOMER", "HIGH",
+// "FIRST_RESPONSE") in the template's language, and lines, which splits a
+// comment into lines for quoting in the text part.
+//
 // [Templates.Render] always starts the subject with "[<ticket number>] ":
 // when a customer replies, the intake finds the number there and files the
 // reply on the same ticket. The subject templates therefore hold only the

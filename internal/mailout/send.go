@@ -264,9 +264,9 @@ func (s *Sender) fail(ctx context.Context, m Message, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = errors.Join(ctxErr, err)
 	}
-	e := &SendError{err: err, permanent: smtpCode(err)/100 == 5, secret: s.server.pass}
+	e := &SendError{err: err, permanent: smtpCode(err)/100 == 5}
 	e.text = fmt.Sprintf("mailout: sending %s to %s via %s: %v; %s", m.MessageID, m.To, s.server.addr(), err, s.hint(ctx, err, e.permanent))
-	e.text = scrub(e.text, e.secret)
+	e.text = scrub(e.text, s.server.pass)
 	return e
 }
 
@@ -296,7 +296,6 @@ func (s *Sender) hint(ctx context.Context, err error, permanent bool) string {
 type SendError struct {
 	err       error
 	permanent bool
-	secret    string
 	text      string
 }
 

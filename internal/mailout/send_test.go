@@ -49,16 +49,18 @@ func parse(t *testing.T, raw []byte) parsed {
 		if err != nil {
 			t.Fatalf("multipart body: %v", err)
 		}
-		body, err := io.ReadAll(part) // NextPart undoes quoted-printable
+		raw, err := io.ReadAll(part) // NextPart undoes quoted-printable
 		if err != nil {
 			t.Fatal(err)
 		}
+		// On the wire every line ends in CRLF; a mail client shows lines.
+		body := strings.ReplaceAll(string(raw), "\r\n", "\n")
 		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
 		switch ct {
 		case "text/plain":
-			p.Text = string(body)
+			p.Text = body
 		case "text/html":
-			p.HTML = string(body)
+			p.HTML = body
 		default:
 			t.Errorf("unexpected part %s", ct)
 		}
@@ -138,10 +140,10 @@ func TestASentMessageArrivesWithItsEnvelopeHeadersAndBothParts(t *testing.T) {
 		t.Errorf("subject %q", p.Subject)
 	}
 	if strings.TrimSpace(p.Text) != strings.TrimSpace(m.Text) {
-		t.Errorf("text part:\n%s\nwant:\n%s", p.Text, m.Text)
+		t.Errorf("text part:\n%q\nwant:\n%q", p.Text, m.Text)
 	}
 	if strings.TrimSpace(p.HTML) != strings.TrimSpace(m.HTML) {
-		t.Errorf("HTML part:\n%s\nwant:\n%s", p.HTML, m.HTML)
+		t.Errorf("HTML part:\n%q\nwant:\n%q", p.HTML, m.HTML)
 	}
 }
 

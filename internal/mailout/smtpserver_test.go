@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"sync"
@@ -63,6 +64,7 @@ func startServer(t *testing.T, opts serverOptions) *testServer {
 	s.Domain = "localhost"
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	s.AllowInsecureAuth = false
+	s.ErrorLog = log.New(io.Discard, "", 0) // failed sessions are what several tests provoke
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
