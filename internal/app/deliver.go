@@ -24,7 +24,7 @@ func newDeliverer(cfg config.Config, db *ent.Client, log *slog.Logger) (*deliver
 		Webhooks: webhook.NewSender(webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}),
 	}
 	if cfg.SMTPURL != "" {
-		m, err := newMailer(cfg)
+		m, err := deliver.NewMailer(cfg.SMTPURL, cfg.SMTPFrom, cfg.MailTemplates)
 		if err != nil {
 			return nil, err
 		}
