@@ -34,6 +34,8 @@ type Contact struct {
 	Role contact.Role `json:"role,omitempty"`
 	// Types holds the value of the "types" field.
 	Types []schematype.ContactType `json:"types,omitempty"`
+	// language of its messages (internal/notify.Locales)
+	Locale string `json:"locale,omitempty"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
@@ -102,7 +104,7 @@ func (*Contact) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case contact.FieldID, contact.FieldOrganizationID:
 			values[i] = new(sql.NullInt64)
-		case contact.FieldName, contact.FieldEmail, contact.FieldPhone, contact.FieldRole:
+		case contact.FieldName, contact.FieldEmail, contact.FieldPhone, contact.FieldRole, contact.FieldLocale:
 			values[i] = new(sql.NullString)
 		case contact.FieldCreatedAt, contact.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -171,6 +173,12 @@ func (_m *Contact) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Types); err != nil {
 					return fmt.Errorf("unmarshal field types: %w", err)
 				}
+			}
+		case contact.FieldLocale:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field locale", values[i])
+			} else if value.Valid {
+				_m.Locale = value.String
 			}
 		case contact.FieldActive:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -257,6 +265,9 @@ func (_m *Contact) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("types=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Types))
+	builder.WriteString(", ")
+	builder.WriteString("locale=")
+	builder.WriteString(_m.Locale)
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))

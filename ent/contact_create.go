@@ -100,6 +100,20 @@ func (_c *ContactCreate) SetTypes(v []schematype.ContactType) *ContactCreate {
 	return _c
 }
 
+// SetLocale sets the "locale" field.
+func (_c *ContactCreate) SetLocale(v string) *ContactCreate {
+	_c.mutation.SetLocale(v)
+	return _c
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_c *ContactCreate) SetNillableLocale(v *string) *ContactCreate {
+	if v != nil {
+		_c.SetLocale(*v)
+	}
+	return _c
+}
+
 // SetActive sets the "active" field.
 func (_c *ContactCreate) SetActive(v bool) *ContactCreate {
 	_c.mutation.SetActive(v)
@@ -214,6 +228,10 @@ func (_c *ContactCreate) defaults() error {
 		v := contact.DefaultTypes
 		_c.mutation.SetTypes(v)
 	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		v := contact.DefaultLocale
+		_c.mutation.SetLocale(v)
+	}
 	if _, ok := _c.mutation.Active(); !ok {
 		v := contact.DefaultActive
 		_c.mutation.SetActive(v)
@@ -260,6 +278,14 @@ func (_c *ContactCreate) check() error {
 	}
 	if _, ok := _c.mutation.Types(); !ok {
 		return &ValidationError{Name: "types", err: errors.New(`ent: missing required field "Contact.types"`)}
+	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		return &ValidationError{Name: "locale", err: errors.New(`ent: missing required field "Contact.locale"`)}
+	}
+	if v, ok := _c.mutation.Locale(); ok {
+		if err := contact.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "Contact.locale": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "Contact.active"`)}
@@ -324,6 +350,10 @@ func (_c *ContactCreate) createSpec() (*Contact, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Types(); ok {
 		_spec.SetField(contact.FieldTypes, field.TypeJSON, value)
 		_node.Types = value
+	}
+	if value, ok := _c.mutation.Locale(); ok {
+		_spec.SetField(contact.FieldLocale, field.TypeString, value)
+		_node.Locale = value
 	}
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(contact.FieldActive, field.TypeBool, value)
@@ -508,6 +538,18 @@ func (u *ContactUpsert) UpdateTypes() *ContactUpsert {
 	return u
 }
 
+// SetLocale sets the "locale" field.
+func (u *ContactUpsert) SetLocale(v string) *ContactUpsert {
+	u.Set(contact.FieldLocale, v)
+	return u
+}
+
+// UpdateLocale sets the "locale" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateLocale() *ContactUpsert {
+	u.SetExcluded(contact.FieldLocale)
+	return u
+}
+
 // SetActive sets the "active" field.
 func (u *ContactUpsert) SetActive(v bool) *ContactUpsert {
 	u.Set(contact.FieldActive, v)
@@ -656,6 +698,20 @@ func (u *ContactUpsertOne) SetTypes(v []schematype.ContactType) *ContactUpsertOn
 func (u *ContactUpsertOne) UpdateTypes() *ContactUpsertOne {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdateTypes()
+	})
+}
+
+// SetLocale sets the "locale" field.
+func (u *ContactUpsertOne) SetLocale(v string) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetLocale(v)
+	})
+}
+
+// UpdateLocale sets the "locale" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateLocale() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateLocale()
 	})
 }
 
@@ -975,6 +1031,20 @@ func (u *ContactUpsertBulk) SetTypes(v []schematype.ContactType) *ContactUpsertB
 func (u *ContactUpsertBulk) UpdateTypes() *ContactUpsertBulk {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdateTypes()
+	})
+}
+
+// SetLocale sets the "locale" field.
+func (u *ContactUpsertBulk) SetLocale(v string) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetLocale(v)
+	})
+}
+
+// UpdateLocale sets the "locale" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateLocale() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateLocale()
 	})
 }
 

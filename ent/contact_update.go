@@ -112,6 +112,20 @@ func (_u *ContactUpdate) AppendTypes(v []schematype.ContactType) *ContactUpdate 
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *ContactUpdate) SetLocale(v string) *ContactUpdate {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *ContactUpdate) SetNillableLocale(v *string) *ContactUpdate {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // SetActive sets the "active" field.
 func (_u *ContactUpdate) SetActive(v bool) *ContactUpdate {
 	_u.mutation.SetActive(v)
@@ -267,6 +281,11 @@ func (_u *ContactUpdate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Contact.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := contact.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "Contact.locale": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Contact.organization"`)
 	}
@@ -310,6 +329,9 @@ func (_u *ContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, contact.FieldTypes, value)
 		})
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(contact.FieldLocale, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(contact.FieldActive, field.TypeBool, value)
@@ -504,6 +526,20 @@ func (_u *ContactUpdateOne) AppendTypes(v []schematype.ContactType) *ContactUpda
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *ContactUpdateOne) SetLocale(v string) *ContactUpdateOne {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *ContactUpdateOne) SetNillableLocale(v *string) *ContactUpdateOne {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // SetActive sets the "active" field.
 func (_u *ContactUpdateOne) SetActive(v bool) *ContactUpdateOne {
 	_u.mutation.SetActive(v)
@@ -672,6 +708,11 @@ func (_u *ContactUpdateOne) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Contact.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := contact.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "Contact.locale": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Contact.organization"`)
 	}
@@ -732,6 +773,9 @@ func (_u *ContactUpdateOne) sqlSave(ctx context.Context) (_node *Contact, err er
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, contact.FieldTypes, value)
 		})
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(contact.FieldLocale, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(contact.FieldActive, field.TypeBool, value)

@@ -103,6 +103,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			contact.FieldPhone:          {Type: field.TypeString, Column: contact.FieldPhone},
 			contact.FieldRole:           {Type: field.TypeEnum, Column: contact.FieldRole},
 			contact.FieldTypes:          {Type: field.TypeJSON, Column: contact.FieldTypes},
+			contact.FieldLocale:         {Type: field.TypeString, Column: contact.FieldLocale},
 			contact.FieldActive:         {Type: field.TypeBool, Column: contact.FieldActive},
 			contact.FieldOrganizationID: {Type: field.TypeInt, Column: contact.FieldOrganizationID},
 		},
@@ -135,18 +136,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Notification",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			notification.FieldCreatedAt: {Type: field.TypeTime, Column: notification.FieldCreatedAt},
-			notification.FieldKind:      {Type: field.TypeEnum, Column: notification.FieldKind},
-			notification.FieldChannel:   {Type: field.TypeEnum, Column: notification.FieldChannel},
-			notification.FieldRecipient: {Type: field.TypeString, Column: notification.FieldRecipient},
-			notification.FieldStatus:    {Type: field.TypeEnum, Column: notification.FieldStatus},
-			notification.FieldAttempts:  {Type: field.TypeInt, Column: notification.FieldAttempts},
-			notification.FieldLastError: {Type: field.TypeString, Column: notification.FieldLastError},
-			notification.FieldSentAt:    {Type: field.TypeTime, Column: notification.FieldSentAt},
-			notification.FieldDedupeKey: {Type: field.TypeString, Column: notification.FieldDedupeKey},
-			notification.FieldPayload:   {Type: field.TypeString, Column: notification.FieldPayload},
-			notification.FieldUpdatedAt: {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
-			notification.FieldTicketID:  {Type: field.TypeInt, Column: notification.FieldTicketID},
+			notification.FieldCreatedAt:     {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldKind:          {Type: field.TypeEnum, Column: notification.FieldKind},
+			notification.FieldChannel:       {Type: field.TypeEnum, Column: notification.FieldChannel},
+			notification.FieldRecipient:     {Type: field.TypeString, Column: notification.FieldRecipient},
+			notification.FieldStatus:        {Type: field.TypeEnum, Column: notification.FieldStatus},
+			notification.FieldAttempts:      {Type: field.TypeInt, Column: notification.FieldAttempts},
+			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
+			notification.FieldSentAt:        {Type: field.TypeTime, Column: notification.FieldSentAt},
+			notification.FieldDedupeKey:     {Type: field.TypeString, Column: notification.FieldDedupeKey},
+			notification.FieldPayload:       {Type: field.TypeString, Column: notification.FieldPayload},
+			notification.FieldNextAttemptAt: {Type: field.TypeTime, Column: notification.FieldNextAttemptAt},
+			notification.FieldEventID:       {Type: field.TypeInt, Column: notification.FieldEventID},
+			notification.FieldUpdatedAt:     {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
+			notification.FieldTicketID:      {Type: field.TypeInt, Column: notification.FieldTicketID},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
@@ -1163,6 +1166,11 @@ func (f *ContactFilter) WhereTypes(p entql.BytesP) {
 	f.Where(p.Field(contact.FieldTypes))
 }
 
+// WhereLocale applies the entql string predicate on the locale field.
+func (f *ContactFilter) WhereLocale(p entql.StringP) {
+	f.Where(p.Field(contact.FieldLocale))
+}
+
 // WhereActive applies the entql bool predicate on the active field.
 func (f *ContactFilter) WhereActive(p entql.BoolP) {
 	f.Where(p.Field(contact.FieldActive))
@@ -1363,6 +1371,16 @@ func (f *NotificationFilter) WhereDedupeKey(p entql.StringP) {
 // WherePayload applies the entql string predicate on the payload field.
 func (f *NotificationFilter) WherePayload(p entql.StringP) {
 	f.Where(p.Field(notification.FieldPayload))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *NotificationFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldNextAttemptAt))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *NotificationFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(notification.FieldEventID))
 }
 
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.

@@ -351,6 +351,11 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, contact.FieldTypes)
 				fieldSeen[contact.FieldTypes] = struct{}{}
 			}
+		case "locale":
+			if _, ok := fieldSeen[contact.FieldLocale]; !ok {
+				selectedFields = append(selectedFields, contact.FieldLocale)
+				fieldSeen[contact.FieldLocale] = struct{}{}
+			}
 		case "active":
 			if _, ok := fieldSeen[contact.FieldActive]; !ok {
 				selectedFields = append(selectedFields, contact.FieldActive)

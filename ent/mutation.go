@@ -2626,6 +2626,7 @@ type ContactMutation struct {
 	role                     *contact.Role
 	types                    *[]schematype.ContactType
 	appendtypes              []schematype.ContactType
+	locale                   *string
 	active                   *bool
 	clearedFields            map[string]struct{}
 	organization             *int
@@ -3019,6 +3020,42 @@ func (m *ContactMutation) ResetTypes() {
 	m.appendtypes = nil
 }
 
+// SetLocale sets the "locale" field.
+func (m *ContactMutation) SetLocale(s string) {
+	m.locale = &s
+}
+
+// Locale returns the value of the "locale" field in the mutation.
+func (m *ContactMutation) Locale() (r string, exists bool) {
+	v := m.locale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocale returns the old "locale" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldLocale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocale: %w", err)
+	}
+	return oldValue.Locale, nil
+}
+
+// ResetLocale resets all changes to the "locale" field.
+func (m *ContactMutation) ResetLocale() {
+	m.locale = nil
+}
+
 // SetActive sets the "active" field.
 func (m *ContactMutation) SetActive(b bool) {
 	m.active = &b
@@ -3260,7 +3297,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, contact.FieldCreatedAt)
 	}
@@ -3281,6 +3318,9 @@ func (m *ContactMutation) Fields() []string {
 	}
 	if m.types != nil {
 		fields = append(fields, contact.FieldTypes)
+	}
+	if m.locale != nil {
+		fields = append(fields, contact.FieldLocale)
 	}
 	if m.active != nil {
 		fields = append(fields, contact.FieldActive)
@@ -3310,6 +3350,8 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.Role()
 	case contact.FieldTypes:
 		return m.Types()
+	case contact.FieldLocale:
+		return m.Locale()
 	case contact.FieldActive:
 		return m.Active()
 	case contact.FieldOrganizationID:
@@ -3337,6 +3379,8 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldRole(ctx)
 	case contact.FieldTypes:
 		return m.OldTypes(ctx)
+	case contact.FieldLocale:
+		return m.OldLocale(ctx)
 	case contact.FieldActive:
 		return m.OldActive(ctx)
 	case contact.FieldOrganizationID:
@@ -3398,6 +3442,13 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTypes(v)
+		return nil
+	case contact.FieldLocale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocale(v)
 		return nil
 	case contact.FieldActive:
 		v, ok := value.(bool)
@@ -3494,6 +3545,9 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldTypes:
 		m.ResetTypes()
+		return nil
+	case contact.FieldLocale:
+		m.ResetLocale()
 		return nil
 	case contact.FieldActive:
 		m.ResetActive()
@@ -4140,27 +4194,30 @@ func (m *EscalationTableMutation) ResetEdge(name string) error {
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
 type NotificationMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	kind          *notification.Kind
-	channel       *notification.Channel
-	recipient     *string
-	status        *notification.Status
-	attempts      *int
-	addattempts   *int
-	last_error    *string
-	sent_at       *time.Time
-	dedupe_key    *string
-	payload       *string
-	updated_at    *time.Time
-	clearedFields map[string]struct{}
-	ticket        *int
-	clearedticket bool
-	done          bool
-	oldValue      func(context.Context) (*Notification, error)
-	predicates    []predicate.Notification
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	kind            *notification.Kind
+	channel         *notification.Channel
+	recipient       *string
+	status          *notification.Status
+	attempts        *int
+	addattempts     *int
+	last_error      *string
+	sent_at         *time.Time
+	dedupe_key      *string
+	payload         *string
+	next_attempt_at *time.Time
+	event_id        *int
+	addevent_id     *int
+	updated_at      *time.Time
+	clearedFields   map[string]struct{}
+	ticket          *int
+	clearedticket   bool
+	done            bool
+	oldValue        func(context.Context) (*Notification, error)
+	predicates      []predicate.Notification
 }
 
 var _ ent.Mutation = (*NotificationMutation)(nil)
@@ -4680,6 +4737,125 @@ func (m *NotificationMutation) ResetPayload() {
 	delete(m.clearedFields, notification.FieldPayload)
 }
 
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *NotificationMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *NotificationMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldNextAttemptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (m *NotificationMutation) ClearNextAttemptAt() {
+	m.next_attempt_at = nil
+	m.clearedFields[notification.FieldNextAttemptAt] = struct{}{}
+}
+
+// NextAttemptAtCleared returns if the "next_attempt_at" field was cleared in this mutation.
+func (m *NotificationMutation) NextAttemptAtCleared() bool {
+	_, ok := m.clearedFields[notification.FieldNextAttemptAt]
+	return ok
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *NotificationMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+	delete(m.clearedFields, notification.FieldNextAttemptAt)
+}
+
+// SetEventID sets the "event_id" field.
+func (m *NotificationMutation) SetEventID(i int) {
+	m.event_id = &i
+	m.addevent_id = nil
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *NotificationMutation) EventID() (r int, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldEventID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// AddEventID adds i to the "event_id" field.
+func (m *NotificationMutation) AddEventID(i int) {
+	if m.addevent_id != nil {
+		*m.addevent_id += i
+	} else {
+		m.addevent_id = &i
+	}
+}
+
+// AddedEventID returns the value that was added to the "event_id" field in this mutation.
+func (m *NotificationMutation) AddedEventID() (r int, exists bool) {
+	v := m.addevent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (m *NotificationMutation) ClearEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+	m.clearedFields[notification.FieldEventID] = struct{}{}
+}
+
+// EventIDCleared returns if the "event_id" field was cleared in this mutation.
+func (m *NotificationMutation) EventIDCleared() bool {
+	_, ok := m.clearedFields[notification.FieldEventID]
+	return ok
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *NotificationMutation) ResetEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+	delete(m.clearedFields, notification.FieldEventID)
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (m *NotificationMutation) SetUpdatedAt(t time.Time) {
 	m.updated_at = &t
@@ -4813,7 +4989,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -4843,6 +5019,12 @@ func (m *NotificationMutation) Fields() []string {
 	}
 	if m.payload != nil {
 		fields = append(fields, notification.FieldPayload)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, notification.FieldNextAttemptAt)
+	}
+	if m.event_id != nil {
+		fields = append(fields, notification.FieldEventID)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, notification.FieldUpdatedAt)
@@ -4878,6 +5060,10 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.DedupeKey()
 	case notification.FieldPayload:
 		return m.Payload()
+	case notification.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case notification.FieldEventID:
+		return m.EventID()
 	case notification.FieldUpdatedAt:
 		return m.UpdatedAt()
 	case notification.FieldTicketID:
@@ -4911,6 +5097,10 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldDedupeKey(ctx)
 	case notification.FieldPayload:
 		return m.OldPayload(ctx)
+	case notification.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case notification.FieldEventID:
+		return m.OldEventID(ctx)
 	case notification.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
 	case notification.FieldTicketID:
@@ -4994,6 +5184,20 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPayload(v)
 		return nil
+	case notification.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case notification.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
 	case notification.FieldUpdatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -5019,6 +5223,9 @@ func (m *NotificationMutation) AddedFields() []string {
 	if m.addattempts != nil {
 		fields = append(fields, notification.FieldAttempts)
 	}
+	if m.addevent_id != nil {
+		fields = append(fields, notification.FieldEventID)
+	}
 	return fields
 }
 
@@ -5029,6 +5236,8 @@ func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case notification.FieldAttempts:
 		return m.AddedAttempts()
+	case notification.FieldEventID:
+		return m.AddedEventID()
 	}
 	return nil, false
 }
@@ -5044,6 +5253,13 @@ func (m *NotificationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddAttempts(v)
+		return nil
+	case notification.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Notification numeric field %s", name)
@@ -5061,6 +5277,12 @@ func (m *NotificationMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(notification.FieldPayload) {
 		fields = append(fields, notification.FieldPayload)
+	}
+	if m.FieldCleared(notification.FieldNextAttemptAt) {
+		fields = append(fields, notification.FieldNextAttemptAt)
+	}
+	if m.FieldCleared(notification.FieldEventID) {
+		fields = append(fields, notification.FieldEventID)
 	}
 	return fields
 }
@@ -5084,6 +5306,12 @@ func (m *NotificationMutation) ClearField(name string) error {
 		return nil
 	case notification.FieldPayload:
 		m.ClearPayload()
+		return nil
+	case notification.FieldNextAttemptAt:
+		m.ClearNextAttemptAt()
+		return nil
+	case notification.FieldEventID:
+		m.ClearEventID()
 		return nil
 	}
 	return fmt.Errorf("unknown Notification nullable field %s", name)
@@ -5122,6 +5350,12 @@ func (m *NotificationMutation) ResetField(name string) error {
 		return nil
 	case notification.FieldPayload:
 		m.ResetPayload()
+		return nil
+	case notification.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case notification.FieldEventID:
+		m.ResetEventID()
 		return nil
 	case notification.FieldUpdatedAt:
 		m.ResetUpdatedAt()

@@ -36,8 +36,12 @@ type Notification struct {
 	SentAt *time.Time `json:"sent_at,omitempty"`
 	// event, recipient and channel: a notification is sent once
 	DedupeKey string `json:"dedupe_key,omitempty"`
-	// Payload holds the value of the "payload" field.
+	// what the delivery needs, fixed when planned (JSON; see internal/deliver)
 	Payload string `json:"payload,omitempty"`
+	// when the next attempt is due; null once SENT or FAILED
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	// the event it notifies
+	EventID int `json:"event_id,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// TicketID holds the value of the "ticket_id" field.
@@ -75,11 +79,11 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case notification.FieldID, notification.FieldAttempts, notification.FieldTicketID:
+		case notification.FieldID, notification.FieldAttempts, notification.FieldEventID, notification.FieldTicketID:
 			values[i] = new(sql.NullInt64)
 		case notification.FieldKind, notification.FieldChannel, notification.FieldRecipient, notification.FieldStatus, notification.FieldLastError, notification.FieldDedupeKey, notification.FieldPayload:
 			values[i] = new(sql.NullString)
-		case notification.FieldCreatedAt, notification.FieldSentAt, notification.FieldUpdatedAt:
+		case notification.FieldCreatedAt, notification.FieldSentAt, notification.FieldNextAttemptAt, notification.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -163,6 +167,19 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field payload", values[i])
 			} else if value.Valid {
 				_m.Payload = value.String
+			}
+		case notification.FieldNextAttemptAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_attempt_at", values[i])
+			} else if value.Valid {
+				_m.NextAttemptAt = new(time.Time)
+				*_m.NextAttemptAt = value.Time
+			}
+		case notification.FieldEventID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field event_id", values[i])
+			} else if value.Valid {
+				_m.EventID = int(value.Int64)
 			}
 		case notification.FieldUpdatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -250,6 +267,14 @@ func (_m *Notification) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("payload=")
 	builder.WriteString(_m.Payload)
+	builder.WriteString(", ")
+	if v := _m.NextAttemptAt; v != nil {
+		builder.WriteString("next_attempt_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("event_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EventID))
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))

@@ -131,6 +131,34 @@ func (_c *NotificationCreate) SetNillablePayload(v *string) *NotificationCreate 
 	return _c
 }
 
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_c *NotificationCreate) SetNextAttemptAt(v time.Time) *NotificationCreate {
+	_c.mutation.SetNextAttemptAt(v)
+	return _c
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableNextAttemptAt(v *time.Time) *NotificationCreate {
+	if v != nil {
+		_c.SetNextAttemptAt(*v)
+	}
+	return _c
+}
+
+// SetEventID sets the "event_id" field.
+func (_c *NotificationCreate) SetEventID(v int) *NotificationCreate {
+	_c.mutation.SetEventID(v)
+	return _c
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableEventID(v *int) *NotificationCreate {
+	if v != nil {
+		_c.SetEventID(*v)
+	}
+	return _c
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *NotificationCreate) SetUpdatedAt(v time.Time) *NotificationCreate {
 	_c.mutation.SetUpdatedAt(v)
@@ -342,6 +370,14 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 		_spec.SetField(notification.FieldPayload, field.TypeString, value)
 		_node.Payload = value
 	}
+	if value, ok := _c.mutation.NextAttemptAt(); ok {
+		_spec.SetField(notification.FieldNextAttemptAt, field.TypeTime, value)
+		_node.NextAttemptAt = &value
+	}
+	if value, ok := _c.mutation.EventID(); ok {
+		_spec.SetField(notification.FieldEventID, field.TypeInt, value)
+		_node.EventID = value
+	}
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(notification.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
@@ -532,6 +568,48 @@ func (u *NotificationUpsert) UpdatePayload() *NotificationUpsert {
 // ClearPayload clears the value of the "payload" field.
 func (u *NotificationUpsert) ClearPayload() *NotificationUpsert {
 	u.SetNull(notification.FieldPayload)
+	return u
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *NotificationUpsert) SetNextAttemptAt(v time.Time) *NotificationUpsert {
+	u.Set(notification.FieldNextAttemptAt, v)
+	return u
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateNextAttemptAt() *NotificationUpsert {
+	u.SetExcluded(notification.FieldNextAttemptAt)
+	return u
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (u *NotificationUpsert) ClearNextAttemptAt() *NotificationUpsert {
+	u.SetNull(notification.FieldNextAttemptAt)
+	return u
+}
+
+// SetEventID sets the "event_id" field.
+func (u *NotificationUpsert) SetEventID(v int) *NotificationUpsert {
+	u.Set(notification.FieldEventID, v)
+	return u
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateEventID() *NotificationUpsert {
+	u.SetExcluded(notification.FieldEventID)
+	return u
+}
+
+// AddEventID adds v to the "event_id" field.
+func (u *NotificationUpsert) AddEventID(v int) *NotificationUpsert {
+	u.Add(notification.FieldEventID, v)
+	return u
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (u *NotificationUpsert) ClearEventID() *NotificationUpsert {
+	u.SetNull(notification.FieldEventID)
 	return u
 }
 
@@ -735,6 +813,55 @@ func (u *NotificationUpsertOne) UpdatePayload() *NotificationUpsertOne {
 func (u *NotificationUpsertOne) ClearPayload() *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
 		s.ClearPayload()
+	})
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *NotificationUpsertOne) SetNextAttemptAt(v time.Time) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetNextAttemptAt(v)
+	})
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateNextAttemptAt() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateNextAttemptAt()
+	})
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (u *NotificationUpsertOne) ClearNextAttemptAt() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearNextAttemptAt()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *NotificationUpsertOne) SetEventID(v int) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// AddEventID adds v to the "event_id" field.
+func (u *NotificationUpsertOne) AddEventID(v int) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.AddEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateEventID() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateEventID()
+	})
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (u *NotificationUpsertOne) ClearEventID() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearEventID()
 	})
 }
 
@@ -1106,6 +1233,55 @@ func (u *NotificationUpsertBulk) UpdatePayload() *NotificationUpsertBulk {
 func (u *NotificationUpsertBulk) ClearPayload() *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
 		s.ClearPayload()
+	})
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *NotificationUpsertBulk) SetNextAttemptAt(v time.Time) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetNextAttemptAt(v)
+	})
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateNextAttemptAt() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateNextAttemptAt()
+	})
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (u *NotificationUpsertBulk) ClearNextAttemptAt() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearNextAttemptAt()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *NotificationUpsertBulk) SetEventID(v int) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// AddEventID adds v to the "event_id" field.
+func (u *NotificationUpsertBulk) AddEventID(v int) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.AddEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateEventID() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateEventID()
+	})
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (u *NotificationUpsertBulk) ClearEventID() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearEventID()
 	})
 }
 

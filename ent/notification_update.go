@@ -165,6 +165,53 @@ func (_u *NotificationUpdate) ClearPayload() *NotificationUpdate {
 	return _u
 }
 
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_u *NotificationUpdate) SetNextAttemptAt(v time.Time) *NotificationUpdate {
+	_u.mutation.SetNextAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_u *NotificationUpdate) SetNillableNextAttemptAt(v *time.Time) *NotificationUpdate {
+	if v != nil {
+		_u.SetNextAttemptAt(*v)
+	}
+	return _u
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (_u *NotificationUpdate) ClearNextAttemptAt() *NotificationUpdate {
+	_u.mutation.ClearNextAttemptAt()
+	return _u
+}
+
+// SetEventID sets the "event_id" field.
+func (_u *NotificationUpdate) SetEventID(v int) *NotificationUpdate {
+	_u.mutation.ResetEventID()
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *NotificationUpdate) SetNillableEventID(v *int) *NotificationUpdate {
+	if v != nil {
+		_u.SetEventID(*v)
+	}
+	return _u
+}
+
+// AddEventID adds value to the "event_id" field.
+func (_u *NotificationUpdate) AddEventID(v int) *NotificationUpdate {
+	_u.mutation.AddEventID(v)
+	return _u
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (_u *NotificationUpdate) ClearEventID() *NotificationUpdate {
+	_u.mutation.ClearEventID()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *NotificationUpdate) SetUpdatedAt(v time.Time) *NotificationUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -293,6 +340,21 @@ func (_u *NotificationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.PayloadCleared() {
 		_spec.ClearField(notification.FieldPayload, field.TypeString)
+	}
+	if value, ok := _u.mutation.NextAttemptAt(); ok {
+		_spec.SetField(notification.FieldNextAttemptAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextAttemptAtCleared() {
+		_spec.ClearField(notification.FieldNextAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(notification.FieldEventID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEventID(); ok {
+		_spec.AddField(notification.FieldEventID, field.TypeInt, value)
+	}
+	if _u.mutation.EventIDCleared() {
+		_spec.ClearField(notification.FieldEventID, field.TypeInt)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(notification.FieldUpdatedAt, field.TypeTime, value)
@@ -454,6 +516,53 @@ func (_u *NotificationUpdateOne) ClearPayload() *NotificationUpdateOne {
 	return _u
 }
 
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_u *NotificationUpdateOne) SetNextAttemptAt(v time.Time) *NotificationUpdateOne {
+	_u.mutation.SetNextAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_u *NotificationUpdateOne) SetNillableNextAttemptAt(v *time.Time) *NotificationUpdateOne {
+	if v != nil {
+		_u.SetNextAttemptAt(*v)
+	}
+	return _u
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (_u *NotificationUpdateOne) ClearNextAttemptAt() *NotificationUpdateOne {
+	_u.mutation.ClearNextAttemptAt()
+	return _u
+}
+
+// SetEventID sets the "event_id" field.
+func (_u *NotificationUpdateOne) SetEventID(v int) *NotificationUpdateOne {
+	_u.mutation.ResetEventID()
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *NotificationUpdateOne) SetNillableEventID(v *int) *NotificationUpdateOne {
+	if v != nil {
+		_u.SetEventID(*v)
+	}
+	return _u
+}
+
+// AddEventID adds value to the "event_id" field.
+func (_u *NotificationUpdateOne) AddEventID(v int) *NotificationUpdateOne {
+	_u.mutation.AddEventID(v)
+	return _u
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (_u *NotificationUpdateOne) ClearEventID() *NotificationUpdateOne {
+	_u.mutation.ClearEventID()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *NotificationUpdateOne) SetUpdatedAt(v time.Time) *NotificationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
@@ -612,6 +721,21 @@ func (_u *NotificationUpdateOne) sqlSave(ctx context.Context) (_node *Notificati
 	}
 	if _u.mutation.PayloadCleared() {
 		_spec.ClearField(notification.FieldPayload, field.TypeString)
+	}
+	if value, ok := _u.mutation.NextAttemptAt(); ok {
+		_spec.SetField(notification.FieldNextAttemptAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextAttemptAtCleared() {
+		_spec.ClearField(notification.FieldNextAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(notification.FieldEventID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEventID(); ok {
+		_spec.AddField(notification.FieldEventID, field.TypeInt, value)
+	}
+	if _u.mutation.EventIDCleared() {
+		_spec.ClearField(notification.FieldEventID, field.TypeInt)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(notification.FieldUpdatedAt, field.TypeTime, value)

@@ -54,13 +54,13 @@ func (r *mutationResolver) CreateContact(ctx context.Context, input model.Create
 		types = []schematype.ContactType{}
 	}
 	return r.db(ctx).Contact.Create().SetOrganizationID(input.OrganizationID).SetName(input.Name).SetEmail(input.Email).
-		SetNillablePhone(input.Phone).SetRole(input.Role).SetTypes(types).Save(ctx)
+		SetNillablePhone(input.Phone).SetRole(input.Role).SetTypes(types).SetNillableLocale(input.Locale).Save(ctx)
 }
 
 // UpdateContact is the resolver for the updateContact field.
 func (r *mutationResolver) UpdateContact(ctx context.Context, id int, input model.UpdateContactInput) (*ent.Contact, error) {
 	u := r.db(ctx).Contact.UpdateOneID(id).SetNillableName(input.Name).SetNillableEmail(input.Email).
-		SetNillablePhone(input.Phone).SetNillableRole(input.Role)
+		SetNillablePhone(input.Phone).SetNillableRole(input.Role).SetNillableLocale(input.Locale)
 	if input.Types != nil {
 		u.SetTypes(input.Types)
 	}

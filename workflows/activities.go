@@ -32,6 +32,9 @@ type Activities struct {
 	// recorded after its due time, in seconds
 	// (helpdesk_sla_breach_lateness_seconds).
 	BreachLateness prometheus.Observer
+	// AfterCommit, when set, is called after an action committed: it
+	// wakes the outbox and the delivery of the notifications it planned.
+	AfterCommit func()
 }
 
 // ActInput asks for the automatic action of a timer on a ticket.
@@ -85,6 +88,9 @@ func (a *Activities) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return ActResult{}, err
+	}
+	if a.AfterCommit != nil {
+		a.AfterCommit()
 	}
 	if timer.Action == ticketing.Breach && a.BreachLateness != nil {
 		a.BreachLateness.Observe(ticketing.Now(sys).Sub(timer.At).Seconds())

@@ -3,10 +3,12 @@ package workflows_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"helpdesk/internal/apitest"
+	"helpdesk/internal/deliver"
 )
 
 // event is a timeline event as a portal reads it.
@@ -163,5 +165,43 @@ func TestOnRealTemporalATicketIsWarnedBreachedAndClimbsTheLadder(t *testing.T) {
 	}
 	if gap := esc[1].CreatedAt.Sub(esc[0].CreatedAt); gap < 2*time.Second {
 		t.Errorf("level 2 came %s after level 1, before level 1's wait of 2s", gap)
+	}
+}
+
+// TestOnRealTemporalTheWarningAndEachEscalationAreMailed: the product's
+// own actions notify as a person's do — the warning of an unassigned
+// ticket to every supervisor, each escalation to its level's addresses —
+// once each, through a real SMTP server.
+func TestOnRealTemporalTheWarningAndEachEscalationAreMailed(t *testing.T) {
+	sink := apitest.NewMailSink(t, "127.0.0.1:0")
+	m, err := deliver.NewMailer(sink.URL(), "desk@helpdesk.test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := apitest.New(t, apitest.Options{Temporal: true, Deliver: true, Mailer: m})
+	sup := e.Agent(t, "SUPERVISOR")
+	token := slaSetup(t, e, 3, 600, 50, 2, 2)
+	tk := e.CreateTicket(t, token, map[string]any{"priority": "CRITICAL"})
+	count := func(ms []apitest.Mail, to, kindWord string) int {
+		n := 0
+		for _, m := range ms {
+			if m.To[0] == to && strings.HasPrefix(m.Subject(), "["+tk.Number+"]") && strings.Contains(strings.ToLower(m.Raw), kindWord) {
+				n++
+			}
+		}
+		return n
+	}
+	sink.Wait(t, 30*time.Second, func(ms []apitest.Mail) bool {
+		return count(ms, "l2@noc.example", "escalat") >= 1
+	})
+	time.Sleep(500 * time.Millisecond)
+	got := sink.Received()
+	if n := count(got, sup.Email, "warning"); n != 1 {
+		t.Errorf("%d SLA warnings to the supervisor, want 1", n)
+	}
+	for _, to := range []string{"l1@noc.example", "l2@noc.example"} {
+		if n := count(got, to, "escalat"); n != 1 {
+			t.Errorf("%d escalations mailed to %s, want 1", n, to)
+		}
 	}
 }

@@ -33,6 +33,8 @@ const (
 	FieldRole = "role"
 	// FieldTypes holds the string denoting the types field in the database.
 	FieldTypes = "types"
+	// FieldLocale holds the string denoting the locale field in the database.
+	FieldLocale = "locale"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
 	// FieldOrganizationID holds the string denoting the organization_id field in the database.
@@ -78,6 +80,7 @@ var Columns = []string{
 	FieldPhone,
 	FieldRole,
 	FieldTypes,
+	FieldLocale,
 	FieldActive,
 	FieldOrganizationID,
 }
@@ -114,6 +117,10 @@ var (
 	PhoneValidator func(string) error
 	// DefaultTypes holds the default value on creation for the "types" field.
 	DefaultTypes []schematype.ContactType
+	// DefaultLocale holds the default value on creation for the "locale" field.
+	DefaultLocale string
+	// LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	LocaleValidator func(string) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
 )
@@ -181,6 +188,11 @@ func ByPhone(opts ...sql.OrderTermOption) OrderOption {
 // ByRole orders the results by the role field.
 func ByRole(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
+// ByLocale orders the results by the locale field.
+func ByLocale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLocale, opts...).ToFunc()
 }
 
 // ByActive orders the results by the active field.

@@ -114,6 +114,7 @@ var (
 		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"MASTER", "ADMIN", "USER"}, Default: "USER"},
 		{Name: "types", Type: field.TypeJSON},
+		{Name: "locale", Type: field.TypeString, Default: "en"},
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "organization_id", Type: field.TypeInt},
 	}
@@ -125,7 +126,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_organizations_contacts",
-				Columns:    []*schema.Column{ContactsColumns[9]},
+				Columns:    []*schema.Column{ContactsColumns[10]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -134,12 +135,12 @@ var (
 			{
 				Name:    "contact_organization_id_role",
 				Unique:  false,
-				Columns: []*schema.Column{ContactsColumns[9], ContactsColumns[6]},
+				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[6]},
 			},
 			{
 				Name:    "contact_organization_id_email",
 				Unique:  true,
-				Columns: []*schema.Column{ContactsColumns[9], ContactsColumns[4]},
+				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[4]},
 			},
 			{
 				Name:    "contact_email",
@@ -175,6 +176,8 @@ var (
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
 		{Name: "dedupe_key", Type: field.TypeString, Unique: true},
 		{Name: "payload", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "event_id", Type: field.TypeInt, Nullable: true},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "ticket_id", Type: field.TypeInt},
 	}
@@ -186,7 +189,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notifications_tickets_notifications",
-				Columns:    []*schema.Column{NotificationsColumns[12]},
+				Columns:    []*schema.Column{NotificationsColumns[14]},
 				RefColumns: []*schema.Column{TicketsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -195,12 +198,12 @@ var (
 			{
 				Name:    "notification_ticket_id",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[12]},
+				Columns: []*schema.Column{NotificationsColumns[14]},
 			},
 			{
-				Name:    "notification_status",
+				Name:    "notification_status_next_attempt_at",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[5]},
+				Columns: []*schema.Column{NotificationsColumns[5], NotificationsColumns[11]},
 			},
 		},
 	}

@@ -38,6 +38,10 @@ const (
 	FieldDedupeKey = "dedupe_key"
 	// FieldPayload holds the string denoting the payload field in the database.
 	FieldPayload = "payload"
+	// FieldNextAttemptAt holds the string denoting the next_attempt_at field in the database.
+	FieldNextAttemptAt = "next_attempt_at"
+	// FieldEventID holds the string denoting the event_id field in the database.
+	FieldEventID = "event_id"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
 	// FieldTicketID holds the string denoting the ticket_id field in the database.
@@ -68,6 +72,8 @@ var Columns = []string{
 	FieldSentAt,
 	FieldDedupeKey,
 	FieldPayload,
+	FieldNextAttemptAt,
+	FieldEventID,
 	FieldUpdatedAt,
 	FieldTicketID,
 }
@@ -238,6 +244,16 @@ func ByDedupeKey(opts ...sql.OrderTermOption) OrderOption {
 // ByPayload orders the results by the payload field.
 func ByPayload(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPayload, opts...).ToFunc()
+}
+
+// ByNextAttemptAt orders the results by the next_attempt_at field.
+func ByNextAttemptAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextAttemptAt, opts...).ToFunc()
+}
+
+// ByEventID orders the results by the event_id field.
+func ByEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventID, opts...).ToFunc()
 }
 
 // ByUpdatedAt orders the results by the updated_at field.

@@ -243,8 +243,14 @@ func init() {
 	contactDescTypes := contactFields[4].Descriptor()
 	// contact.DefaultTypes holds the default value on creation for the types field.
 	contact.DefaultTypes = contactDescTypes.Default.([]schematype.ContactType)
+	// contactDescLocale is the schema descriptor for locale field.
+	contactDescLocale := contactFields[5].Descriptor()
+	// contact.DefaultLocale holds the default value on creation for the locale field.
+	contact.DefaultLocale = contactDescLocale.Default.(string)
+	// contact.LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	contact.LocaleValidator = contactDescLocale.Validators[0].(func(string) error)
 	// contactDescActive is the schema descriptor for active field.
-	contactDescActive := contactFields[5].Descriptor()
+	contactDescActive := contactFields[6].Descriptor()
 	// contact.DefaultActive holds the default value on creation for the active field.
 	contact.DefaultActive = contactDescActive.Default.(bool)
 	escalationtableMixin := schema.EscalationTable{}.Mixin()
@@ -337,7 +343,7 @@ func init() {
 	// notification.DedupeKeyValidator is a validator for the "dedupe_key" field. It is called by the builders before save.
 	notification.DedupeKeyValidator = notificationDescDedupeKey.Validators[0].(func(string) error)
 	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
-	notificationDescUpdatedAt := notificationFields[9].Descriptor()
+	notificationDescUpdatedAt := notificationFields[11].Descriptor()
 	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
 	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.

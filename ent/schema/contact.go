@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"helpdesk/ent/schema/schematype"
+	"helpdesk/internal/notify"
 )
 
 // Contact is a person of an organization authorized to deal with support.
@@ -28,6 +29,8 @@ func (Contact) Fields() []ent.Field {
 		field.Enum("role").Values("MASTER", "ADMIN", "USER").Default("USER"),
 		field.JSON("types", []schematype.ContactType{}).Default([]schematype.ContactType{}).
 			Annotations(entgql.Type("[ContactType!]")),
+		field.String("locale").Default(notify.DefaultLocale).Validate(notify.ValidLocale).
+			Comment("language of its messages (internal/notify.Locales)"),
 		field.Bool("active").Default(true),
 		field.Int("organization_id").Immutable().Annotations(entgql.Skip(entgql.SkipType)),
 	}

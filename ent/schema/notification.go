@@ -30,7 +30,12 @@ func (Notification) Fields() []ent.Field {
 		field.String("dedupe_key").NotEmpty().Unique().Immutable().
 			Comment("event, recipient and channel: a notification is sent once").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Text("payload").Optional().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Text("payload").Optional().Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("what the delivery needs, fixed when planned (JSON; see internal/deliver)"),
+		field.Time("next_attempt_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("when the next attempt is due; null once SENT or FAILED"),
+		field.Int("event_id").Optional().Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("the event it notifies"),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("ticket_id").Immutable().Annotations(entgql.Skip(entgql.SkipType)),
 	}
@@ -45,5 +50,5 @@ func (Notification) Edges() []ent.Edge {
 
 // Indexes of Notification.
 func (Notification) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("ticket_id"), index.Fields("status")}
+	return []ent.Index{index.Fields("ticket_id"), index.Fields("status", "next_attempt_at")}
 }

@@ -44,6 +44,9 @@ func record(ctx context.Context, c *ent.Client, t *ent.Ticket, now time.Time, ev
 	if err != nil {
 		return nil, err
 	}
+	if err := plan(ctx, c, t, now, saved, evs); err != nil {
+		return nil, err
+	}
 	refs := make([]workflows.EventRef, len(saved))
 	for i, e := range saved {
 		refs[i] = workflows.EventRef{ID: e.ID, Kind: e.Kind}

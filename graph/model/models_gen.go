@@ -37,6 +37,7 @@ type CreateContactInput struct {
 	Phone          *string                  `json:"phone,omitempty"`
 	Role           contact.Role             `json:"role"`
 	Types          []schematype.ContactType `json:"types,omitempty"`
+	Locale         *string                  `json:"locale,omitempty"`
 }
 
 type CreateOrganizationInput struct {
@@ -149,11 +150,12 @@ type Subscription struct {
 }
 
 type UpdateContactInput struct {
-	Name  *string                  `json:"name,omitempty"`
-	Email *string                  `json:"email,omitempty"`
-	Phone *string                  `json:"phone,omitempty"`
-	Role  *contact.Role            `json:"role,omitempty"`
-	Types []schematype.ContactType `json:"types,omitempty"`
+	Name   *string                  `json:"name,omitempty"`
+	Email  *string                  `json:"email,omitempty"`
+	Phone  *string                  `json:"phone,omitempty"`
+	Role   *contact.Role            `json:"role,omitempty"`
+	Types  []schematype.ContactType `json:"types,omitempty"`
+	Locale *string                  `json:"locale,omitempty"`
 }
 
 // Who is calling: an agent, a contact, or a partner token's organizations.

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"helpdesk/internal/deliver"
 	"io"
 	"log/slog"
 	"net/http"
@@ -81,6 +82,11 @@ type Options struct {
 	// Clock, if set, is the server's clock: the instant of every change
 	// a request makes (server.Options.Clock).
 	Clock func() time.Time
+	// Deliver runs the delivery loop of notifications (Env.Deliverer),
+	// woken after each mutation; its e-mail goes through Mailer (nil:
+	// e-mail is off), its webhooks under WebhookAllowPrivate's rule.
+	Deliver bool
+	Mailer  deliver.Mailer
 }
 
 // Env is a running helpdesk.
@@ -92,6 +98,7 @@ type Env struct {
 	TemporalServer *embeddedtemporal.Server
 	TemporalDir    string
 	HTTP           *http.Client
+	Deliverer      *deliver.Deliverer
 }
 
 // New starts a helpdesk for t; everything stops at t's cleanup.
@@ -134,6 +141,22 @@ func New(t testing.TB, o Options) *Env {
 		go func() { defer close(done); e.Dispatcher.Run(ctx) }()
 		t.Cleanup(func() { cancel(); <-done })
 		kick = e.Dispatcher.Kick
+	}
+	if o.Deliver {
+		d := &deliver.Deliverer{DB: db.Client, Mailer: o.Mailer, Now: o.Clock, Host: "helpdesk.test",
+			Webhooks: webhook.NewSender(webhook.Targets{AllowPrivate: o.WebhookAllowPrivate}),
+			Logger:   slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		e.Deliverer = d
+		done := make(chan struct{})
+		go func() { defer close(done); d.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		then := kick
+		kick = func() {
+			d.Kick()
+			if then != nil {
+				then()
+			}
+		}
 	}
 	if o.AfterMutation != nil {
 		then := kick

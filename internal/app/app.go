@@ -177,8 +177,16 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 	go func() { defer wg.Done(); disp.Run(ctx) }()
 
 	reg := prometheus.NewRegistry()
+	kick := disp.Kick
 	if role == RoleAll || role == RoleWorker {
-		acts := &workflows.Activities{DB: deps.DB.Client, BreachLateness: workflows.NewBreachLateness(reg)}
+		dl, err := newDeliverer(cfg, deps.DB.Client, log.With("component", "notifications"))
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); dl.Run(ctx) }()
+		kick = func() { disp.Kick(); dl.Kick() }
+		acts := &workflows.Activities{DB: deps.DB.Client, BreachLateness: workflows.NewBreachLateness(reg), AfterCommit: kick}
 		w := workflows.NewWorker(deps.Temporal, worker.Options{}, acts)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("app: starting the worker: %w", err)
@@ -198,13 +206,20 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 		return nil
 	}
 
+	if cfg.SMTPListen != "" {
+		stop, err := listenMail(cfg, deps.DB.Client, kick, log.With("component", "mail-in"))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	handler := server.New(server.Options{
 		Client: deps.DB.Client, Logger: log, RateLimit: cfg.RateLimit,
 		CORSOrigins:                   cfg.CORSOrigins,
 		MaxSubscriptionsPerToken:      cfg.MaxSubscriptionsPerToken,
 		MaxSubscriptionsPerConnection: cfg.MaxSubscriptionsPerConnection,
 		Registry:                      reg, MetricsElsewhere: cfg.MetricsAddr != "",
-		AfterMutation: disp.Kick,
+		AfterMutation: kick,
 		Ready: func(ctx context.Context) error {
 			if err := deps.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)

@@ -34,6 +34,10 @@ type Config struct {
 	SMTPFrom string
 	// SMTPListen is the inbound mail listener; empty means off (HELPDESK_SMTP_LISTEN).
 	SMTPListen string
+	// MailTemplates is a directory of templates that replace the
+	// embedded ones of the same name; empty means embedded only
+	// (HELPDESK_MAIL_TEMPLATES).
+	MailTemplates string
 	// WebhookAllowPrivate allows webhook targets on private networks (HELPDESK_WEBHOOK_ALLOW_PRIVATE).
 	WebhookAllowPrivate bool
 	// RateLimit is requests per second per token; 0 turns it off (HELPDESK_RATE_LIMIT).
@@ -86,11 +90,10 @@ var Variables = []Variable{
 	{"TEMPORAL_ADDRESS", "Temporal frontend host:port; unset = in-process server", ""},
 	{"TEMPORAL_NAMESPACE", "Temporal namespace", "default"},
 	{"HELPDESK_ADMIN_TOKEN", "bootstraps an ADMIN agent with this token", ""},
-	// The three SMTP variables are read and checked, but no mail is sent or
-	// received yet: their Meaning says so until that part exists.
-	{"HELPDESK_SMTP_URL", "outbound mail, e.g. smtp://127.0.0.1:1025; unset = recorded, not sent (not used yet)", ""},
-	{"HELPDESK_SMTP_FROM", "sender address (not used yet)", "helpdesk@localhost"},
-	{"HELPDESK_SMTP_LISTEN", "inbound mail listener, e.g. 127.0.0.1:2525; unset = off (not used yet)", ""},
+	{"HELPDESK_SMTP_URL", "outbound mail, e.g. smtp://127.0.0.1:1025 (smtps://, user:password@ and ?insecure=true too); unset = recorded, not sent", ""},
+	{"HELPDESK_SMTP_FROM", "sender address; its domain names Message-IDs", "helpdesk@localhost"},
+	{"HELPDESK_SMTP_LISTEN", "inbound mail listener (plain SMTP), e.g. 127.0.0.1:2525; unset = off", ""},
+	{"HELPDESK_MAIL_TEMPLATES", "directory of mail templates replacing the embedded ones of the same name (en/TICKET_RECEIVED.subject.tmpl, .txt.tmpl, .html.tmpl, …); unset = embedded only", ""},
 	{"HELPDESK_WEBHOOK_ALLOW_PRIVATE", "true allows webhook targets on loopback and private networks", "false"},
 	{"HELPDESK_RATE_LIMIT", "requests per second per token (burst twice that; 0 = off)", "50"},
 	{"HELPDESK_CORS_ORIGINS", "comma-separated origins whose pages may call the API (and open WebSockets), e.g. https://portal.example.com; * = any; unset = same-origin only", ""},
@@ -125,6 +128,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		SMTPURL:           get("HELPDESK_SMTP_URL"),
 		SMTPFrom:          get("HELPDESK_SMTP_FROM"),
 		SMTPListen:        get("HELPDESK_SMTP_LISTEN"),
+		MailTemplates:     get("HELPDESK_MAIL_TEMPLATES"),
 		TemporalListen:    get("HELPDESK_TEMPORAL_LISTEN"),
 		MetricsAddr:       get("HELPDESK_METRICS_ADDR"),
 		LogFormat:         strings.ToLower(get("HELPDESK_LOG_FORMAT")),

@@ -1,0 +1,268 @@
+// Package deliver sends the notifications the data model planned
+// (internal/notify, Notification rows written PENDING in the transaction
+// of their event): e-mail through a Mailer, webhooks through a
+// webhook.Sender, each attempt recorded on its row, after the commit and
+// never inside an API transaction.
+//
+// A Deliverer claims a due notification by bumping its attempts and
+// moving its next attempt a lease ahead, in one conditional update, so
+// that one process sends it at a time; it then sends it and records the
+// outcome: SENT with its time, FAILED with the error when retrying cannot
+// help or the attempts are used up, else PENDING again after a backoff. A
+// process that dies mid-send leaves the claim to expire: the next attempt
+// carries the same Message-ID or webhook-id, so the receiver sees one
+// message, not two.
+package deliver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/ent/notification"
+	"helpdesk/internal/notify"
+	"helpdesk/internal/viewer"
+	"helpdesk/internal/webhook"
+)
+
+const (
+	// lease is how long a claimed notification is left to its sender
+	// before another may try it: longer than an attempt can take (the
+	// SMTP client's and webhook sender's own timeouts are 30 s and 10 s).
+	lease = time.Minute
+	// MaxAttempts is how often a notification is tried before it is given
+	// up: with backoff doubling from firstBackoff to maxBackoff that is
+	// some ten hours of trying.
+	MaxAttempts = 15
+	// firstBackoff and maxBackoff bound the pause between attempts.
+	firstBackoff = 2 * time.Second
+	maxBackoff   = time.Hour
+	// pollEvery is how often the loop looks for due notifications when
+	// nobody kicks it: retries fall due without a commit.
+	pollEvery = time.Second
+	// batch is how many due notifications one pass claims at most.
+	batch = 200
+	// defaultWorkers is how many sends run at once.
+	defaultWorkers = 8
+)
+
+// ErrMailOff is the error of an e-mail notification while no SMTP server
+// is configured: it is recorded, and marked as not sent.
+var ErrMailOff = errors.New("not sent: e-mail is off; set HELPDESK_SMTP_URL (e.g. smtp://127.0.0.1:1025) to send")
+
+// Mail is one e-mail to send; the Mailer renders it from the payload in
+// the recipient's language.
+type Mail struct {
+	// MessageID is stable per notification, so a retry is the same
+	// message; ThreadID is the ticket's, for In-Reply-To and References.
+	MessageID, ThreadID string
+	Kind                notify.Kind
+	To                  string
+	Payload             notify.Payload
+}
+
+// Mailer sends one e-mail. Permanent reports whether an error of Send is
+// one retrying cannot fix (an unknown recipient, say).
+type Mailer interface {
+	Send(ctx context.Context, m Mail) error
+	Permanent(err error) bool
+}
+
+// Deliverer is the delivery loop.
+type Deliverer struct {
+	DB *ent.Client
+	// Mailer sends e-mail; nil means e-mail is off (ErrMailOff).
+	Mailer Mailer
+	// Webhooks sends webhook deliveries.
+	Webhooks *webhook.Sender
+	// Host names Message-IDs ("<notification-7@Host>").
+	Host string
+	// Now is the clock; nil is the wall clock.
+	Now     func() time.Time
+	Workers int
+	Logger  *slog.Logger
+
+	once sync.Once
+	kick chan struct{}
+}
+
+func (d *Deliverer) init() {
+	d.once.Do(func() {
+		d.kick = make(chan struct{}, 1)
+		if d.Logger == nil {
+			d.Logger = slog.Default()
+		}
+		if d.Workers <= 0 {
+			d.Workers = defaultWorkers
+		}
+		if d.Host == "" {
+			d.Host = "helpdesk.localhost"
+		}
+	})
+}
+
+func (d *Deliverer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Kick wakes the loop: a commit planned notifications.
+func (d *Deliverer) Kick() {
+	d.init()
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends.
+func (d *Deliverer) Run(ctx context.Context) {
+	d.init()
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	for {
+		if _, err := d.DeliverOnce(ctx); err != nil && ctx.Err() == nil {
+			d.Logger.Warn("notifications: a delivery pass failed; the next one tries again", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverOnce claims the notifications due now and tries each once,
+// returning how many it tried.
+func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
+	d.init()
+	sys := viewer.SystemContext(ctx)
+	now := d.now()
+	due, err := d.DB.Notification.Query().
+		Where(notification.StatusEQ(notification.StatusPENDING), notification.NextAttemptAtLTE(now)).
+		Order(ent.Asc(notification.FieldID)).Limit(batch).All(sys)
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, d.Workers)
+	var wg sync.WaitGroup
+	tried := 0
+	for _, n := range due {
+		claimed, err := d.claim(sys, n, now)
+		if err != nil {
+			return tried, err
+		}
+		if !claimed {
+			continue
+		}
+		tried++
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(n *ent.Notification) {
+			defer func() { <-sem; wg.Done() }()
+			d.attempt(sys, n)
+		}(n)
+	}
+	wg.Wait()
+	return tried, nil
+}
+
+// claim takes n for one attempt unless another sender took it first.
+func (d *Deliverer) claim(ctx context.Context, n *ent.Notification, now time.Time) (bool, error) {
+	k, err := d.DB.Notification.Update().
+		Where(notification.ID(n.ID), notification.StatusEQ(notification.StatusPENDING), notification.Attempts(n.Attempts)).
+		SetAttempts(n.Attempts + 1).SetNextAttemptAt(now.Add(lease)).Save(ctx)
+	if err != nil {
+		return false, err
+	}
+	n.Attempts++
+	return k == 1, nil
+}
+
+// attempt sends n once and records the outcome.
+func (d *Deliverer) attempt(ctx context.Context, n *ent.Notification) {
+	err := d.send(ctx, n)
+	now := d.now()
+	u := d.DB.Notification.UpdateOneID(n.ID)
+	switch {
+	case err == nil:
+		u.SetStatus(notification.StatusSENT).SetSentAt(now).ClearNextAttemptAt().ClearLastError()
+	case d.permanent(n, err) || n.Attempts >= MaxAttempts:
+		u.SetStatus(notification.StatusFAILED).ClearNextAttemptAt().SetLastError(err.Error())
+		d.Logger.Warn("notification given up", "notification", n.ID, "kind", n.Kind, "channel", n.Channel,
+			"recipient", n.Recipient, "attempts", n.Attempts, "err", err)
+	default:
+		u.SetNextAttemptAt(now.Add(Backoff(n.Attempts))).SetLastError(err.Error())
+	}
+	if errors.Is(err, ErrMailOff) {
+		// Recorded, not sent: no attempt was made.
+		u.SetAttempts(n.Attempts - 1)
+	}
+	if uerr := u.Exec(ctx); uerr != nil {
+		d.Logger.Error("notifications: recording an attempt failed; it is tried again when its claim expires",
+			"notification", n.ID, "err", uerr)
+	}
+}
+
+func (d *Deliverer) permanent(n *ent.Notification, err error) bool {
+	switch {
+	case errors.Is(err, ErrMailOff), errors.Is(err, errBadPayload):
+		return true
+	case n.Channel == notification.ChannelWEBHOOK:
+		return webhook.IsPermanent(err)
+	case d.Mailer != nil:
+		return d.Mailer.Permanent(err)
+	}
+	return false
+}
+
+var errBadPayload = errors.New("notification payload unreadable")
+
+func (d *Deliverer) send(ctx context.Context, n *ent.Notification) error {
+	var p notify.Payload
+	if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
+		return fmt.Errorf("%w: %v", errBadPayload, err)
+	}
+	switch n.Channel {
+	case notification.ChannelEMAIL:
+		if d.Mailer == nil {
+			return ErrMailOff
+		}
+		return d.Mailer.Send(ctx, Mail{
+			MessageID: fmt.Sprintf("<notification-%d@%s>", n.ID, d.Host),
+			ThreadID:  fmt.Sprintf("<ticket-%d@%s>", n.TicketID, d.Host),
+			Kind:      notify.Kind(n.Kind), To: n.Recipient, Payload: p,
+		})
+	case notification.ChannelWEBHOOK:
+		w, err := d.DB.Webhook.Get(ctx, p.WebhookID)
+		if err != nil {
+			return &webhook.PermanentError{Err: fmt.Errorf("webhook %d: %w", p.WebhookID, err)}
+		}
+		if !w.Active {
+			return &webhook.PermanentError{Err: fmt.Errorf("webhook %d is deactivated", w.ID)}
+		}
+		return d.Webhooks.Send(ctx, webhook.Delivery{
+			ID: "hd-notification-" + strconv.Itoa(n.ID), URL: n.Recipient, Secret: w.Secret, Body: p.Body,
+		})
+	}
+	return fmt.Errorf("%w: unknown channel %s", errBadPayload, n.Channel)
+}
+
+// Backoff is the pause after the given number of failed attempts:
+// doubling from firstBackoff, at most maxBackoff.
+func Backoff(attempts int) time.Duration {
+	b := firstBackoff
+	for i := 1; i < attempts && b < maxBackoff; i++ {
+		b *= 2
+	}
+	return min(b, maxBackoff)
+}
