@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"helpdesk/ent"
+	"helpdesk/internal/eventtail"
 )
 
 // Resolver is the root resolver; it holds the dependencies resolvers share.
@@ -17,4 +18,6 @@ type Resolver struct {
 	// ErrorPresenter turns an error that ends a subscription into what the
 	// client sees (the server's, so the codes are mapped in one place).
 	ErrorPresenter graphql.ErrorPresenterFunc
+	// Events is the process's event tail, which subscriptions listen to.
+	Events *eventtail.Tail
 }

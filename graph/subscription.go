@@ -14,28 +14,17 @@ import (
 	"helpdesk/internal/viewer"
 )
 
-const (
-	// eventPollInterval is how often a subscription looks for new events.
-	// Polling the database (with the subscriber's privacy) works the same
-	// whichever process wrote the event, and cannot leak across tenants.
-	eventPollInterval = 300 * time.Millisecond
-	// eventLookBack re-reads recent events, because on PostgreSQL a
-	// transaction may commit a lower ID after a higher one was seen.
-	eventLookBack = 5 * time.Second
-	// eventBatch bounds the events one poll reads.
-	eventBatch = 500
-)
-
 // ticketEvents streams the events of one ticket, or of every ticket the
-// caller may see, from the moment of subscribing. Each poll acts as the
-// caller as of now (auth.Refresh): a deactivated owner or a revoked token
-// ends the stream with UNAUTHENTICATED, a role taken away narrows what it
-// carries from the next poll on, and a stream of one ticket that is no
-// longer visible ends with NOT_FOUND.
-//
-// An idle stream costs two indexed queries a poll: the token's owner and
-// the new events (plus, only when the caller's rights changed, a look at
-// the subscribed ticket).
+// caller may see, from the moment of subscribing. It listens to the
+// process's event tail (internal/eventtail), which wakes it only when
+// there are new events or a change of who may see what; then it acts as
+// the caller as of now (auth.Refresh, when who may see what changed
+// anywhere: a contact or agent changed, a token revoked): a deactivated owner or a revoked
+// token ends the stream with UNAUTHENTICATED, a role taken away narrows
+// what it carries from then on, and a stream of one ticket that is no
+// longer visible ends with NOT_FOUND. The new events are read by ID
+// under the caller's privacy, so the tail never decides who sees what.
+// An idle stream runs no query at all.
 func (r *Resolver) ticketEvents(ctx context.Context, ticketID *int) (<-chan *ent.TicketEvent, error) {
 	if viewer.FromContext(ctx).Kind == viewer.Anonymous {
 		return nil, viewer.ErrUnauthenticated
@@ -46,31 +35,29 @@ func (r *Resolver) ticketEvents(ctx context.Context, ticketID *int) (<-chan *ent
 			return nil, err
 		}
 	}
-	// query reads, with the privacy of ctx's viewer, the events created
-	// after since and not after until (the instant the viewer was checked:
-	// a later event waits for the next poll, so it is read with a viewer
-	// checked after it was written).
-	query := func(ctx context.Context, since, until time.Time) ([]*ent.TicketEvent, error) {
-		q := r.Client.TicketEvent.Query().
-			Where(ticketevent.CreatedAtGT(since), ticketevent.CreatedAtLTE(until)).Order(ticketevent.ByID())
-		if ticketID != nil {
-			q.Where(ticketevent.TicketID(*ticketID))
-		}
-		return q.Limit(eventBatch).All(ctx)
-	}
 	who := viewer.FromContext(ctx)
 	start := time.Now()
+	sub := r.Events.Subscribe()
+	asOf := ctx // the caller as last checked
 	out := make(chan *ent.TicketEvent, 16)
 	go func() {
 		defer close(out)
-		seen := map[int]time.Time{}
-		t := time.NewTicker(eventPollInterval)
-		defer t.Stop()
+		defer sub.Close()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-sub.C():
+			}
+			u := sub.Take()
+			if !u.Access {
+				if len(u.Events) == 0 {
+					continue
+				}
+				if err := r.sendEvents(asOf, out, u.Events, ticketID, start); err != nil {
+					return
+				}
+				continue
 			}
 			pctx, fresh, err := auth.Refresh(ctx, r.Client)
 			if errors.Is(err, viewer.ErrUnauthenticated) {
@@ -80,7 +67,7 @@ func (r *Resolver) ticketEvents(ctx context.Context, ticketID *int) (<-chan *ent
 				if ctx.Err() != nil {
 					return
 				}
-				continue // the database will answer the next poll
+				continue // the database will answer the next update
 			}
 			if ticketID != nil && !auth.Same(fresh, who) {
 				visible, err := r.Client.Ticket.Query().Where(ticket.ID(*ticketID)).Exist(pctx)
@@ -92,38 +79,37 @@ func (r *Resolver) ticketEvents(ctx context.Context, ticketID *int) (<-chan *ent
 					return
 				}
 			}
-			who = fresh
-			now := time.Now()
-			since := now.Add(-eventLookBack)
-			if since.Before(start) {
-				since = start.Add(-time.Millisecond)
-			}
-			evs, err := query(pctx, since, now)
-			if err != nil {
-				if ctx.Err() != nil {
+			who, asOf = fresh, pctx
+			if len(u.Events) > 0 {
+				if err := r.sendEvents(pctx, out, u.Events, ticketID, start); err != nil {
 					return
-				}
-				continue
-			}
-			for _, ev := range evs {
-				if _, ok := seen[ev.ID]; ok || ev.CreatedAt.Before(start) {
-					continue
-				}
-				seen[ev.ID] = ev.CreatedAt
-				select {
-				case out <- ev:
-				case <-ctx.Done():
-					return
-				}
-			}
-			for id, at := range seen {
-				if at.Before(now.Add(-2 * eventLookBack)) {
-					delete(seen, id)
 				}
 			}
 		}
 	}()
 	return out, nil
+}
+
+// sendEvents reads the events with these IDs that ctx's caller may see
+// (of ticketID only, when set; none created before start) and sends
+// them to out; an error only when ctx is done.
+func (r *Resolver) sendEvents(ctx context.Context, out chan<- *ent.TicketEvent, ids []int, ticketID *int, start time.Time) error {
+	q := r.Client.TicketEvent.Query().Where(ticketevent.IDIn(ids...), ticketevent.CreatedAtGTE(start)).Order(ticketevent.ByID())
+	if ticketID != nil {
+		q.Where(ticketevent.TicketID(*ticketID))
+	}
+	evs, err := q.All(ctx)
+	if err != nil {
+		return ctx.Err() // the database will answer the next update
+	}
+	for _, ev := range evs {
+		select {
+		case out <- ev:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // endStream ends a subscription with err, shown as any resolver's error

@@ -38,6 +38,13 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apitoken_revoked_at",
+				Unique:  false,
+				Columns: []*schema.Column{APITokensColumns[4]},
+			},
+		},
 	}
 	// AgentsColumns holds the columns for the "agents" table.
 	AgentsColumns = []*schema.Column{
@@ -54,6 +61,13 @@ var (
 		Name:       "agents",
 		Columns:    AgentsColumns,
 		PrimaryKey: []*schema.Column{AgentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agent_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{AgentsColumns[2]},
+			},
+		},
 	}
 	// CommentsColumns holds the columns for the "comments" table.
 	CommentsColumns = []*schema.Column{
@@ -146,6 +160,11 @@ var (
 				Name:    "contact_email",
 				Unique:  false,
 				Columns: []*schema.Column{ContactsColumns[4]},
+			},
+			{
+				Name:    "contact_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[2]},
 			},
 		},
 	}

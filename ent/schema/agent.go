@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // Agent is a member of the support staff.
@@ -36,4 +37,10 @@ func (Agent) Edges() []ent.Edge {
 // Annotations of Agent.
 func (Agent) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField()}
+}
+
+// Indexes of Agent: the event tail looks up the latest change of who may
+// see what (internal/eventtail).
+func (Agent) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("updated_at")}
 }

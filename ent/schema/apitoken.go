@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // APIToken is a bearer token, stored as the SHA-256 digest of its value.
@@ -38,4 +39,10 @@ func (APIToken) Edges() []ent.Edge {
 // Annotations of APIToken.
 func (APIToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// Indexes of APIToken: the event tail looks up the latest change of who may
+// see what (internal/eventtail).
+func (APIToken) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("revoked_at")}
 }

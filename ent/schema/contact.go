@@ -55,6 +55,7 @@ func (Contact) Indexes() []ent.Index {
 		index.Fields("organization_id", "role"),
 		index.Fields("organization_id", "email").Unique(),
 		index.Fields("email"),
+		index.Fields("updated_at"), // the event tail's look at who changed (internal/eventtail)
 	}
 }
 

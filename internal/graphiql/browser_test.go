@@ -125,9 +125,17 @@ func (b *browser) signIn(agent apitest.Person) {
 	if !strings.Contains(headers, agent.Token) {
 		b.t.Fatalf("the Headers editor holds %q after typing, want the token", headers)
 	}
-	// GraphiQL saves its tabs (debounced) after every edit.
-	b.waitForWrite("GraphiQL saving its tabs after the headers were typed", len(before), "graphiql:tabState", "viewer")
+	// GraphiQL saves its tabs (debounced) after an edit that changes what
+	// it keeps: with headers not persisted, typing them may change
+	// nothing it writes, so a note in the query makes sure a save of the
+	// whole tab state, headers included if they were kept, comes after
+	// the headers were typed.
+	b.typeAtStart(queryEditorSel, signedInNote+"\n")
+	b.waitForWrite("GraphiQL saving its tabs after the headers were typed", len(before), "graphiql:tabState", signedInNote)
 }
+
+// signedInNote is the line signIn adds to the query.
+const signedInNote = "# signed in"
 
 // runViewer runs the query in the editor (the viewer query) and checks that
 // it reached the server with the agent's token and answered with the agent.

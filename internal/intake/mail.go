@@ -42,8 +42,10 @@ var Refusal = &mailin.Reject{Code: 550, Message: "This address does not accept m
 // EMAIL ticket, which the auto-reply acknowledges. The same Message-ID
 // twice is taken once. From anyone else: Refusal, and nothing is stored.
 //
-// An address registered in several organizations is taken as the contact
-// of the ticket it replies to, else as its oldest active contact.
+// An address registered in several organizations (see ContactsByEmail)
+// may reply to a ticket one of them may see; a new ticket from it is
+// refused with Ambiguous, since opening it in either tenant could be the
+// wrong one.
 func Mail(ctx context.Context, c *ent.Client, m mailin.Message) (err error) {
 	sys := viewer.SystemContext(ctx)
 	senders, err := c.Contact.Query().Where(contact.EmailEqualFold(m.From), contact.Active(true)).
@@ -64,8 +66,17 @@ func Mail(ctx context.Context, c *ent.Client, m mailin.Message) (err error) {
 			}
 		}
 	}
+	if len(senders) > 1 {
+		return Ambiguous
+	}
 	return open(ctx, c, senders[0], m)
 }
+
+// Ambiguous is the answer to a new request from an address that several
+// organizations registered.
+var Ambiguous = &mailin.Reject{Code: 550, Message: "This address is registered with more than one " +
+	"organization, so the help desk cannot tell for which one to open a ticket. Open it on the portal, " +
+	"or reply to one of your tickets' messages (their subject carries the ticket's number)."}
 
 // asContact is ctx with s as its caller.
 func asContact(ctx context.Context, s *ent.Contact) context.Context {

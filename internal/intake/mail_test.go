@@ -182,3 +182,33 @@ func TestAnAutomaticReplyIsDroppedSoNoLoopStarts(t *testing.T) {
 		t.Fatalf("an auto-reply opened %+v", ts)
 	}
 }
+
+func TestANewRequestFromAnAddressOfSeveralOrganizationsIsRefusedButARepliesFindsItsTicket(t *testing.T) {
+	d := newMailDesk(t)
+	a, b := d.Tenant(t, "twoA"), d.Tenant(t, "twoB")
+	shared := strings.ToLower(apitest.Unique("shared")) + "@consultant.example"
+	var ids [2]string
+	for i, org := range []string{a.OrgID, b.OrgID} {
+		var c struct{ CreateContact struct{ ID string } }
+		d.Do(t, apitest.AdminToken, `mutation($in: CreateContactInput!) { createContact(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"organizationID": org, "name": "Consultant", "email": shared, "role": "USER"}}, &c)
+		ids[i] = c.CreateContact.ID
+	}
+	err := d.send(shared, message(shared, "New request", "amb-1@consultant.example", "hello"))
+	var te *textproto.Error
+	if !errors.As(err, &te) || te.Code != 550 || !strings.Contains(te.Msg, "more than one") {
+		t.Fatalf("answer %v", err)
+	}
+	bTok := d.Token(t, apitest.AdminToken, map[string]any{"contactID": ids[1]})
+	tk := d.CreateTicket(t, bTok, nil)
+	if err := d.send(shared, message(shared, "Re: ["+tk.Number+"] x", "amb-2@consultant.example", "More details")); err != nil {
+		t.Fatal(err)
+	}
+	ts := d.ticketsOf(t, bTok)
+	if len(ts) != 1 || len(ts[0].Comments) != 1 || ts[0].Comments[0].Body != "More details" {
+		t.Fatalf("B's tickets %+v", ts)
+	}
+	if own := d.ticketsOf(t, a.Master.Token); len(own) != 0 {
+		t.Fatalf("A got %+v", own)
+	}
+}

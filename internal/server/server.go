@@ -34,6 +34,7 @@ import (
 	"helpdesk/graph"
 	"helpdesk/graph/generated"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/eventtail"
 	"helpdesk/internal/graphiql"
 	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
@@ -68,6 +69,9 @@ type Options struct {
 	// AfterMutation runs after each mutation has committed (kicks the
 	// outbox, so its workflow hears of the change at once).
 	AfterMutation func()
+	// Events is the event tail subscriptions listen to; nil makes one
+	// (kicked after each mutation).
+	Events *eventtail.Tail
 	// Registry receives the metrics; nil means a new one.
 	Registry *prometheus.Registry
 	// CORSOrigins may call the API from a browser (scheme://host[:port],
@@ -111,6 +115,16 @@ func New(o Options) http.Handler {
 	if o.BodyReadTimeout <= 0 {
 		o.BodyReadTimeout = DefaultBodyReadTimeout
 	}
+	if o.Events == nil {
+		o.Events = &eventtail.Tail{DB: o.Client, Logger: o.Logger}
+	}
+	after, tail := o.AfterMutation, o.Events
+	o.AfterMutation = func() {
+		tail.Kick()
+		if after != nil {
+			after()
+		}
+	}
 	m := newMetrics(o.Registry)
 	limiter := newRateLimiter(o.RateLimit)
 	guard := newAuthGuard(o.Client, o.AuthFailureRate, o.AuthFailureBurst)
@@ -146,7 +160,7 @@ func New(o Options) http.Handler {
 // newGraphQL builds the gqlgen server.
 func newGraphQL(o Options, ws *sockets) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
-		Client: o.Client, ErrorPresenter: errorPresenter(o.Logger)},
+		Client: o.Client, ErrorPresenter: errorPresenter(o.Logger), Events: o.Events},
 		Complexity: complexityRoot(),
 	}))
 	srv.AddTransport(ws.transport())

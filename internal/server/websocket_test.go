@@ -254,26 +254,6 @@ func TestSubscriptionsOverHTTPAreRefused(t *testing.T) {
 	e.Fail(t, "BAD_USER_INPUT", apitest.AdminToken, allEvents, map[string]any{"t": nil})
 }
 
-func TestAnIdleSubscriptionCostsTwoQueriesAPoll(t *testing.T) {
-	t.Parallel()
-	c := queryCounter{match: "SELECT"}
-	e := apitest.New(t, apitest.Options{Driver: c.driver})
-	tn := e.Tenant(t, "ws-idle")
-	tk := e.CreateTicket(t, tn.User.Token, nil)
-	s := e.Socket(t, tn.User.Token)
-	s.Subscribe(t, "idle", allEvents, map[string]any{"t": tk.ID})
-	started(t, e, s, "idle", tn.User.Token, tk.ID)
-	const window = 900 * time.Millisecond
-	c.on.Store(true)
-	time.Sleep(window)
-	c.on.Store(false)
-	polls := int64(window/(300*time.Millisecond)) + 1
-	t.Logf("an idle subscription: %d queries in %v (at most %d polls)", c.queries.Load(), window, polls)
-	if n := c.queries.Load(); n > 2*polls {
-		t.Errorf("an idle subscription ran %d queries in %v; want at most 2 a poll (the token's owner, the new events)", n, window)
-	}
-}
-
 func TestASocketWithoutConnectionInitIsClosed(t *testing.T) {
 	t.Parallel()
 	e := apitest.New(t, apitest.Options{SocketInitTimeout: 200 * time.Millisecond})
