@@ -7,10 +7,17 @@ import (
 	"time"
 )
 
-// defaults are the options of an empty command line (with a token).
+// defaults are the options of an empty command line (with a token): the
+// mix, which has no ticket count.
 func defaults(token string) options {
 	return options{scenario: "mix", addr: "http://127.0.0.1:8080", token: token, clients: 16, duration: 20 * time.Second,
-		tickets: 10000, window: 60 * time.Second, grace: 10 * time.Second}
+		window: 60 * time.Second, grace: 10 * time.Second, smtpSink: "127.0.0.1:2526"}
+}
+
+// scenarioDefaults are the options of "-scenario name" alone: the
+// defaults with that scenario's ticket count.
+func scenarioDefaults(token, name string, tickets int) options {
+	return with(defaults(token), func(o *options) { o.scenario, o.tickets = name, tickets })
 }
 
 // with returns o changed by f.
@@ -45,7 +52,7 @@ func TestParseFlags(t *testing.T) {
 		{
 			name: "the breach scenario's documented command line is valid",
 			args: []string{"-token", "T", "-scenario", "breach", "-tickets", "10000", "-window", "60s", "-json", "out.json"},
-			want: with(defaults("T"), func(o *options) { o.scenario, o.jsonPath = "breach", "out.json" }),
+			want: with(scenarioDefaults("T", "breach", 10000), func(o *options) { o.jsonPath = "out.json" }),
 		},
 		{
 			name: "breach takes its own flags and the common ones",
@@ -58,7 +65,31 @@ func TestParseFlags(t *testing.T) {
 		{name: "the largest ticket count is valid", args: []string{"-token", "T", "-scenario", "breach", "-tickets", "100000"},
 			want: with(defaults("T"), func(o *options) { o.scenario, o.tickets = "breach", 100000 })},
 		{name: "the shortest window is valid", args: []string{"-token", "T", "-scenario", "breach", "-window", "1s"},
-			want: with(defaults("T"), func(o *options) { o.scenario, o.window = "breach", time.Second })},
+			want: with(scenarioDefaults("T", "breach", 10000), func(o *options) { o.window = time.Second })},
+		{name: "breach creates 10000 tickets unless told otherwise", args: []string{"-token", "T", "-scenario", "breach"},
+			want: scenarioDefaults("T", "breach", 10000)},
+		{name: "autoreply creates 2000 tickets unless told otherwise", args: []string{"-token", "T", "-scenario", "autoreply"},
+			want: scenarioDefaults("T", "autoreply", 2000)},
+		{
+			name: "the autoreply scenario's documented command line is valid",
+			args: []string{"-addr", "http://127.0.0.1:18680", "-token", "T", "-scenario", "autoreply", "-tickets", "2000", "-clients", "16", "-json", "out.json"},
+			want: with(scenarioDefaults("T", "autoreply", 2000), func(o *options) { o.addr, o.jsonPath = "http://127.0.0.1:18680", "out.json" }),
+		},
+		{
+			name: "autoreply takes -tickets, -grace and -smtp-sink",
+			args: []string{"-token", "T", "-scenario", "autoreply", "-tickets", "30", "-grace", "2s", "-smtp-sink", "127.0.0.1:2600", "-clients", "4"},
+			want: with(scenarioDefaults("T", "autoreply", 30), func(o *options) { o.grace, o.smtpSink, o.clients = 2*time.Second, "127.0.0.1:2600", 4 }),
+		},
+		{name: "autoreply: zero tickets → -tickets", args: []string{"-token", "T", "-scenario", "autoreply", "-tickets", "0"}, wantErr: "-tickets"},
+		{name: "autoreply: too many tickets → -tickets", args: []string{"-token", "T", "-scenario", "autoreply", "-tickets", "100001"}, wantErr: "-tickets"},
+		{name: "autoreply: zero grace → -grace", args: []string{"-token", "T", "-scenario", "autoreply", "-grace", "0s"}, wantErr: "-grace"},
+		{name: "autoreply: a sink without port → -smtp-sink", args: []string{"-token", "T", "-scenario", "autoreply", "-smtp-sink", "127.0.0.1"}, wantErr: "-smtp-sink"},
+		{name: "autoreply: a sink without host → -smtp-sink", args: []string{"-token", "T", "-scenario", "autoreply", "-smtp-sink", ":2526"}, wantErr: "-smtp-sink"},
+		{name: "breach's -window is refused by autoreply", args: []string{"-token", "T", "-scenario", "autoreply", "-window", "5s"}, wantErr: "-window"},
+		{name: "breach's -metrics is refused by autoreply", args: []string{"-token", "T", "-scenario", "autoreply", "-metrics", "http://h/metrics"}, wantErr: "-metrics"},
+		{name: "the mix's -duration is refused by autoreply", args: []string{"-token", "T", "-scenario", "autoreply", "-duration", "5s"}, wantErr: "-duration"},
+		{name: "autoreply's -smtp-sink is refused by the mix", args: []string{"-token", "T", "-smtp-sink", "127.0.0.1:2526"}, wantErr: "-smtp-sink"},
+		{name: "autoreply's -smtp-sink is refused by breach", args: []string{"-token", "T", "-scenario", "breach", "-smtp-sink", "127.0.0.1:2526"}, wantErr: "-smtp-sink"},
 		{name: "unknown scenario → -scenario", args: []string{"-token", "T", "-scenario", "soak"}, wantErr: "-scenario"},
 		{name: "zero tickets → -tickets", args: []string{"-token", "T", "-scenario", "breach", "-tickets", "0"}, wantErr: "-tickets"},
 		{name: "too many tickets → -tickets", args: []string{"-token", "T", "-scenario", "breach", "-tickets", "100001"}, wantErr: "-tickets"},

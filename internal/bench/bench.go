@@ -1,5 +1,5 @@
 // Package bench drives a running helpdesk server through its GraphQL API,
-// with an ADMIN agent's token for preparation, in one of two scenarios.
+// with an ADMIN agent's token for preparation, in one of three scenarios.
 //
 // The mix (Run) measures the latency and throughput of a typical portal
 // mix: opening tickets, looking one up by number and reading the newest
@@ -22,6 +22,22 @@
 // more than one, or with one before its due time, and gives the lateness
 // percentiles. The wait is on the bench's clock, so a server clock more
 // than the grace behind it shows as missing breaches.
+//
+// The auto-reply scenario (RunAutoreply) measures how soon the instant
+// auto-reply (TICKET_RECEIVED) of a new ticket reaches the SMTP server.
+// The bench runs that SMTP server itself, a sink on
+// AutoreplyConfig.SinkAddr to which the server must send its mail
+// (HELPDESK_SMTP_URL). It prepares an organization of its own, checks with
+// one probe ticket that the server's mail arrives, creates
+// AutoreplyConfig.Tickets service requests as fast as
+// AutoreplyConfig.Clients clients can and notes when each createTicket
+// answer arrived; the sink notes when each message arrived, for whom, and
+// the ticket number its Subject starts with. The run waits until every
+// ticket has its auto-reply or AutoreplyConfig.Grace has passed since the
+// last was created; AutoreplyStats counts the missing and duplicated
+// auto-replies and gives the delay percentiles. Both instants are the
+// bench's; a message that arrives before its createTicket answer counts
+// 0 ms.
 package bench
 
 import (

@@ -33,6 +33,7 @@ type fixture struct {
 	runID         string
 	orgID         string
 	serviceID     string
+	requester     string   // the MASTER contact's e-mail address, lower case
 	contactTokens []string // one per client
 	numbers       *numberPool
 }
@@ -197,11 +198,12 @@ func (p *preparer) tenant(ctx context.Context, policyID string) (*fixture, error
 	var contact struct {
 		CreateContact *struct{ ID string } `json:"createContact"`
 	}
+	f.requester = "bench-master-" + p.runID + "@example.com"
 	if err := p.call(ctx, "createContact", p.token, createContactOp, map[string]any{
 		"input": map[string]any{
 			"organizationID": f.orgID,
 			"name":           "Bench Master " + p.runID,
-			"email":          "bench-master-" + p.runID + "@example.com",
+			"email":          f.requester,
 			"role":           "MASTER",
 		},
 	}, &contact, true); err != nil {
