@@ -48,8 +48,13 @@ const (
 	pollEvery = time.Second
 	// batch is how many due notifications one pass claims at most.
 	batch = 200
-	// defaultWorkers is how many sends run at once.
-	defaultWorkers = 8
+	// maxPasses bounds the passes running at once (see Run).
+	maxPasses = 4
+	// defaultWorkers is how many sends of one pass run at once: a send
+	// mostly waits on its SMTP server or webhook receiver (a connection,
+	// a few round trips), so more of them than cores keep a burst of
+	// auto-replies flowing.
+	defaultWorkers = 32
 )
 
 // ErrMailOff is the error of an e-mail notification while no SMTP server
@@ -123,15 +128,30 @@ func (d *Deliverer) Kick() {
 	}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends. A pass waits for its slowest send (a
+// receiver that hangs until its timeout), so passes overlap — up to
+// maxPasses at once, each on notifications it claimed — and one slow
+// receiver holds back nothing else.
 func (d *Deliverer) Run(ctx context.Context) {
 	d.init()
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
+	passes := make(chan struct{}, maxPasses)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
-		if _, err := d.DeliverOnce(ctx); err != nil && ctx.Err() == nil {
-			d.Logger.Warn("notifications: a delivery pass failed; the next one tries again", "err", err)
+		select {
+		case passes <- struct{}{}:
+		case <-ctx.Done():
+			return
 		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-passes; wg.Done() }()
+			if _, err := d.DeliverOnce(ctx); err != nil && ctx.Err() == nil {
+				d.Logger.Warn("notifications: a delivery pass failed; the next one tries again", "err", err)
+			}
+		}()
 		select {
 		case <-ctx.Done():
 			return
@@ -153,64 +173,96 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	claimed, err := d.claim(sys, due, now)
+	if err != nil {
+		return 0, err
+	}
+	// The sends run on the workers (each mostly waits on its receiver);
+	// the claims before them and the outcomes after them are one
+	// transaction each, so a burst costs the database two commits a pass,
+	// not two a notification.
+	results := make([]error, len(claimed))
 	sem := make(chan struct{}, d.Workers)
 	var wg sync.WaitGroup
-	tried := 0
-	for _, n := range due {
-		claimed, err := d.claim(sys, n, now)
-		if err != nil {
-			return tried, err
-		}
-		if !claimed {
-			continue
-		}
-		tried++
+	for i, n := range claimed {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(n *ent.Notification) {
+		go func() {
 			defer func() { <-sem; wg.Done() }()
-			d.attempt(sys, n)
-		}(n)
+			results[i] = d.send(sys, n)
+		}()
 	}
 	wg.Wait()
-	return tried, nil
+	if err := d.record(sys, claimed, results); err != nil {
+		// Unrecorded attempts are tried again when their claims expire,
+		// with the same Message-ID or webhook-id.
+		d.Logger.Error("notifications: recording attempts failed; they are tried again when their claims expire", "err", err)
+		return len(claimed), err
+	}
+	return len(claimed), nil
 }
 
-// claim takes n for one attempt unless another sender took it first.
-func (d *Deliverer) claim(ctx context.Context, n *ent.Notification, now time.Time) (bool, error) {
-	k, err := d.DB.Notification.Update().
-		Where(notification.ID(n.ID), notification.StatusEQ(notification.StatusPENDING), notification.Attempts(n.Attempts)).
-		SetAttempts(n.Attempts + 1).SetNextAttemptAt(now.Add(lease)).Save(ctx)
+// claim takes the notifications of due for one attempt each, but those
+// another sender took first, in one transaction.
+func (d *Deliverer) claim(ctx context.Context, due []*ent.Notification, now time.Time) ([]*ent.Notification, error) {
+	if len(due) == 0 {
+		return nil, nil
+	}
+	tx, err := d.DB.Tx(ctx)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	n.Attempts++
-	return k == 1, nil
+	defer func() { _ = tx.Rollback() }()
+	var claimed []*ent.Notification
+	for _, n := range due {
+		k, err := tx.Notification.Update().
+			Where(notification.ID(n.ID), notification.StatusEQ(notification.StatusPENDING), notification.Attempts(n.Attempts)).
+			SetAttempts(n.Attempts + 1).SetNextAttemptAt(now.Add(lease)).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if k == 1 {
+			n.Attempts++
+			claimed = append(claimed, n)
+		}
+	}
+	return claimed, tx.Commit()
 }
 
-// attempt sends n once and records the outcome.
-func (d *Deliverer) attempt(ctx context.Context, n *ent.Notification) {
-	err := d.send(ctx, n)
+// record writes the outcome of each attempt (results[i] is claimed[i]'s)
+// in one transaction.
+func (d *Deliverer) record(ctx context.Context, claimed []*ent.Notification, results []error) error {
+	if len(claimed) == 0 {
+		return nil
+	}
 	now := d.now()
-	u := d.DB.Notification.UpdateOneID(n.ID)
-	switch {
-	case err == nil:
-		u.SetStatus(notification.StatusSENT).SetSentAt(now).ClearNextAttemptAt().ClearLastError()
-	case d.permanent(n, err) || n.Attempts >= MaxAttempts:
-		u.SetStatus(notification.StatusFAILED).ClearNextAttemptAt().SetLastError(err.Error())
-		d.Logger.Warn("notification given up", "notification", n.ID, "kind", n.Kind, "channel", n.Channel,
-			"recipient", n.Recipient, "attempts", n.Attempts, "err", err)
-	default:
-		u.SetNextAttemptAt(now.Add(Backoff(n.Attempts))).SetLastError(err.Error())
+	tx, err := d.DB.Tx(ctx)
+	if err != nil {
+		return err
 	}
-	if errors.Is(err, ErrMailOff) {
-		// Recorded, not sent: no attempt was made.
-		u.SetAttempts(n.Attempts - 1)
+	defer func() { _ = tx.Rollback() }()
+	for i, n := range claimed {
+		err := results[i]
+		u := tx.Notification.UpdateOneID(n.ID)
+		switch {
+		case err == nil:
+			u.SetStatus(notification.StatusSENT).SetSentAt(now).ClearNextAttemptAt().ClearLastError()
+		case d.permanent(n, err) || n.Attempts >= MaxAttempts:
+			u.SetStatus(notification.StatusFAILED).ClearNextAttemptAt().SetLastError(err.Error())
+			d.Logger.Warn("notification given up", "notification", n.ID, "kind", n.Kind, "channel", n.Channel,
+				"recipient", n.Recipient, "attempts", n.Attempts, "err", err)
+		default:
+			u.SetNextAttemptAt(now.Add(Backoff(n.Attempts))).SetLastError(err.Error())
+		}
+		if errors.Is(err, ErrMailOff) {
+			// Recorded, not sent: no attempt was made.
+			u.SetAttempts(n.Attempts - 1)
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
 	}
-	if uerr := u.Exec(ctx); uerr != nil {
-		d.Logger.Error("notifications: recording an attempt failed; it is tried again when its claim expires",
-			"notification", n.ID, "err", uerr)
-	}
+	return tx.Commit()
 }
 
 func (d *Deliverer) permanent(n *ent.Notification, err error) bool {
