@@ -20,8 +20,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"helpdesk/ent"
@@ -203,30 +205,46 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 }
 
 // claim takes the notifications of due for one attempt each, but those
-// another sender took first, in one transaction.
+// another sender took first: one statement moves every one still due a
+// lease ahead, to an instant of this claim's own (see leaseInstant), and
+// the rows at that instant are this claim's.
 func (d *Deliverer) claim(ctx context.Context, due []*ent.Notification, now time.Time) ([]*ent.Notification, error) {
 	if len(due) == 0 {
 		return nil, nil
 	}
+	ids := make([]int, len(due))
+	for i, n := range due {
+		ids[i] = n.ID
+	}
+	until := leaseInstant(now)
 	tx, err := d.DB.Tx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback() }()
-	var claimed []*ent.Notification
-	for _, n := range due {
-		k, err := tx.Notification.Update().
-			Where(notification.ID(n.ID), notification.StatusEQ(notification.StatusPENDING), notification.Attempts(n.Attempts)).
-			SetAttempts(n.Attempts + 1).SetNextAttemptAt(now.Add(lease)).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if k == 1 {
-			n.Attempts++
-			claimed = append(claimed, n)
-		}
+	if _, err := tx.Notification.Update().
+		Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusPENDING), notification.NextAttemptAtLTE(now)).
+		AddAttempts(1).SetNextAttemptAt(until).Save(ctx); err != nil {
+		return nil, err
+	}
+	claimed, err := tx.Notification.Query().
+		Where(notification.IDIn(ids...), notification.NextAttemptAt(until)).Order(ent.Asc(notification.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return claimed, tx.Commit()
+}
+
+// claims numbers this process's claims.
+var claims atomic.Int64
+
+// leaseInstant is when a claim made at now expires: lease ahead, to the
+// microsecond (as both databases keep it), offset by a number of this
+// process's claims and a random part, so that no two claims — of this
+// process or another — share it.
+func leaseInstant(now time.Time) time.Time {
+	off := (claims.Add(1)*7919 + rand.Int64N(1000)*1000003) % 1_000_000
+	return now.Truncate(time.Second).Add(lease).Add(time.Duration(off) * time.Microsecond)
 }
 
 // record writes the outcome of each attempt (results[i] is claimed[i]'s)
@@ -241,12 +259,25 @@ func (d *Deliverer) record(ctx context.Context, claimed []*ent.Notification, res
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	var sent []int
+	for i, n := range claimed {
+		if results[i] == nil {
+			sent = append(sent, n.ID)
+		}
+	}
+	if len(sent) > 0 {
+		if err := tx.Notification.Update().Where(notification.IDIn(sent...)).
+			SetStatus(notification.StatusSENT).SetSentAt(now).ClearNextAttemptAt().ClearLastError().Exec(ctx); err != nil {
+			return err
+		}
+	}
 	for i, n := range claimed {
 		err := results[i]
+		if err == nil {
+			continue
+		}
 		u := tx.Notification.UpdateOneID(n.ID)
 		switch {
-		case err == nil:
-			u.SetStatus(notification.StatusSENT).SetSentAt(now).ClearNextAttemptAt().ClearLastError()
 		case d.permanent(n, err) || n.Attempts >= MaxAttempts:
 			u.SetStatus(notification.StatusFAILED).ClearNextAttemptAt().SetLastError(err.Error())
 			d.Logger.Warn("notification given up", "notification", n.ID, "kind", n.Kind, "channel", n.Channel,
