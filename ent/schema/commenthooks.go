@@ -56,7 +56,7 @@ func createComment(next ent.Mutator) func(context.Context, *ent.CommentMutation)
 		}
 		if then != nil {
 			// The ticket's change tells the workflow.
-			_, err := tickets.Change(ctx, c, t.ID, *then)
+			_, err := tickets.Change(withEvents(ctx, refs), c, t.ID, *then)
 			return cm, err
 		}
 		return cm, enqueue(sys, c, t, refs)

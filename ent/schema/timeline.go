@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"helpdesk/ent"
@@ -66,7 +67,21 @@ func actorOf(v viewer.Viewer) string {
 }
 
 // enqueue writes, in the change's transaction, the outbox message that
-// tells t's workflow of the change.
+// tells t's workflow of the change: its events, after any that ctx
+// carries from earlier in the same change (withEvents).
 func enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, events []workflows.EventRef) error {
+	if earlier, _ := ctx.Value(eventsKey{}).([]workflows.EventRef); len(earlier) > 0 {
+		events = append(slices.Clone(earlier), events...)
+	}
 	return workflows.Enqueue(ctx, c, t, events)
+}
+
+type eventsKey struct{}
+
+// withEvents is ctx carrying events a change recorded before it asks a
+// ticket change of its own (a customer's reply that resumes the ticket
+// records COMMENTED, then the status change): the ticket change's outbox
+// message lists them first, so the workflow hears of every event.
+func withEvents(ctx context.Context, refs []workflows.EventRef) context.Context {
+	return context.WithValue(ctx, eventsKey{}, refs)
 }
