@@ -24,7 +24,9 @@ import (
 	"helpdesk/ent"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/config"
+	"helpdesk/internal/deliver"
 	"helpdesk/internal/embeddedtemporal"
+	"helpdesk/internal/eventtail"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
 	"helpdesk/internal/webhook"
@@ -177,15 +179,47 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 	go func() { defer wg.Done(); disp.Run(ctx) }()
 
 	reg := prometheus.NewRegistry()
-	kick := disp.Kick
+	// Who wakes after a commit: this process's outbox, event tail and
+	// delivery loop, and — on PostgreSQL — every other process's
+	// (LISTEN/NOTIFY); their polls catch whatever a wake-up misses.
+	tail := &eventtail.Tail{DB: deps.DB.Client, Logger: log.With("component", "events")}
+	var dl *deliver.Deliverer
+	local := func() {
+		disp.Kick()
+		tail.Kick()
+		if dl != nil {
+			dl.Kick()
+		}
+	}
+	kick := local
+	if deps.DB.Dialect == dialect.Postgres {
+		n, err := eventtail.NewPGNotifier(cfg.DatabaseURL, deps.DB.SQL, log.With("component", "change-notifications"))
+		if err != nil {
+			return fmt.Errorf("app: %w", err)
+		}
+		defer n.Close()
+		kick = func() { local(); n.Publish() }
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-n.Heard():
+					local()
+				}
+			}
+		}()
+	}
 	if role == RoleAll || role == RoleWorker {
-		dl, err := newDeliverer(cfg, deps.DB.Client, log.With("component", "notifications"))
+		var err error
+		dl, err = newDeliverer(cfg, deps.DB.Client, log.With("component", "notifications"))
 		if err != nil {
 			return err
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); dl.Run(ctx) }()
-		kick = func() { disp.Kick(); dl.Kick() }
 		acts := &workflows.Activities{DB: deps.DB.Client, BreachLateness: workflows.NewBreachLateness(reg), AfterCommit: kick}
 		w := workflows.NewWorker(deps.Temporal, worker.Options{}, acts)
 		if err := w.Start(); err != nil {
@@ -219,7 +253,7 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 		MaxSubscriptionsPerToken:      cfg.MaxSubscriptionsPerToken,
 		MaxSubscriptionsPerConnection: cfg.MaxSubscriptionsPerConnection,
 		Registry:                      reg, MetricsElsewhere: cfg.MetricsAddr != "",
-		AfterMutation: kick,
+		AfterMutation: kick, Events: tail,
 		Ready: func(ctx context.Context) error {
 			if err := deps.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
