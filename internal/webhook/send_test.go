@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
@@ -137,4 +138,25 @@ func hmacHex(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+func TestAReceiverThatHangsCostsOneAttemptAndIsRetried(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	s := NewSender(Targets{AllowPrivate: true})
+	s.client.Timeout = 300 * time.Millisecond // sendTimeout, shortened
+	start := time.Now()
+	err := s.Send(t.Context(), Delivery{ID: "x", URL: srv.URL, Secret: "k", Body: []byte(`{}`)})
+	if err == nil || IsPermanent(err) {
+		t.Fatalf("a hanging receiver: %v, want a temporary failure", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the attempt took %v, not bounded by its timeout", d)
+	}
 }
