@@ -184,31 +184,13 @@ func runBreach(ctx context.Context, opts options, stdout, stderr io.Writer) int 
 	}
 	rep, err := bench.RunBreach(ctx, cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		if rep != nil && len(rep.ErrorSamples) > 0 {
-			fmt.Fprintln(stderr, "first distinct errors:")
-			for _, e := range rep.ErrorSamples {
-				fmt.Fprintf(stderr, "  %6d× %s\n", e.Count, e.Message)
-			}
+		var samples []bench.ErrorSample
+		if rep != nil {
+			samples = rep.ErrorSamples
 		}
-		if ctx.Err() != nil {
-			return 130
-		}
-		return 1
+		return failed(ctx, err, samples, stderr)
 	}
-	rep.WriteText(stdout)
-	status := 0
-	if opts.jsonPath != "" {
-		if err := writeJSON(opts.jsonPath, rep); err != nil {
-			fmt.Fprintln(stderr, err)
-			status = 1
-		}
-	}
-	if !rep.Breach.TargetsMet {
-		fmt.Fprintf(stderr, "bench: breach: %d targets missed\n", len(rep.Breach.TargetMisses()))
-		status = 1
-	}
-	return status
+	return reported("breach", rep, rep.Breach.TargetMisses(), opts, stdout, stderr)
 }
 
 // runAutoreply runs the autoreply scenario and returns the exit status.
@@ -220,18 +202,34 @@ func runAutoreply(ctx context.Context, opts options, stdout, stderr io.Writer) i
 	}
 	rep, err := bench.RunAutoreply(ctx, cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		if rep != nil && len(rep.ErrorSamples) > 0 {
-			fmt.Fprintln(stderr, "first distinct errors:")
-			for _, e := range rep.ErrorSamples {
-				fmt.Fprintf(stderr, "  %6d× %s\n", e.Count, e.Message)
-			}
+		var samples []bench.ErrorSample
+		if rep != nil {
+			samples = rep.ErrorSamples
 		}
-		if ctx.Err() != nil {
-			return 130
-		}
-		return 1
+		return failed(ctx, err, samples, stderr)
 	}
+	return reported("autoreply", rep, rep.Autoreply.TargetMisses(), opts, stdout, stderr)
+}
+
+// failed reports a scenario that could not run to its end, with the
+// first distinct errors it met: exit status 130 when interrupted, else 1.
+func failed(ctx context.Context, err error, samples []bench.ErrorSample, stderr io.Writer) int {
+	fmt.Fprintln(stderr, err)
+	if len(samples) > 0 {
+		fmt.Fprintln(stderr, "first distinct errors:")
+		for _, e := range samples {
+			fmt.Fprintf(stderr, "  %6d× %s\n", e.Count, e.Message)
+		}
+	}
+	if ctx.Err() != nil {
+		return 130
+	}
+	return 1
+}
+
+// reported prints a scenario's report, writes its JSON when asked, and
+// returns 1 when it missed a target (or the JSON could not be written).
+func reported(name string, rep interface{ WriteText(io.Writer) }, misses []string, opts options, stdout, stderr io.Writer) int {
 	rep.WriteText(stdout)
 	status := 0
 	if opts.jsonPath != "" {
@@ -240,8 +238,8 @@ func runAutoreply(ctx context.Context, opts options, stdout, stderr io.Writer) i
 			status = 1
 		}
 	}
-	if !rep.Autoreply.TargetsMet {
-		fmt.Fprintf(stderr, "bench: autoreply: %d targets missed\n", len(rep.Autoreply.TargetMisses()))
+	if len(misses) > 0 {
+		fmt.Fprintf(stderr, "bench: %s: %d targets missed\n", name, len(misses))
 		status = 1
 	}
 	return status
