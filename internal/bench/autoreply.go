@@ -209,29 +209,27 @@ func autoreplyTicketInput(runID, seq, serviceID string) map[string]any {
 // createAutoreply creates one ticket with up to createAttempts tries and
 // returns it with the latency of the successful request.
 func createAutoreply(ctx context.Context, c *gqlClient, token string, vars map[string]any, errLog *errorLog) (sentTicket, time.Duration, error) {
-	var last error
-	for attempt := 1; attempt <= createAttempts; attempt++ {
-		if attempt > 1 {
-			sleep(ctx, time.Duration(attempt-1)*retryBackoff)
-		}
+	var (
+		t       sentTicket
+		latency time.Duration
+	)
+	err := retried(ctx, errLog, func(rctx context.Context) error {
 		var out createTicketData
-		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-		latency, err := c.do(rctx, token, createTicketOp, vars, &out)
+		d, err := c.do(rctx, token, createTicketOp, vars, &out)
 		returned := time.Now()
-		cancel()
-		if ctx.Err() != nil {
-			return sentTicket{}, 0, ctx.Err()
+		if err != nil {
+			return err
 		}
-		if err == nil && (out.CreateTicket == nil || out.CreateTicket.Number == "") {
-			err = fmt.Errorf("%w: createTicket is null or has no number", errNoData)
+		if out.CreateTicket == nil || out.CreateTicket.Number == "" {
+			return fmt.Errorf("%w: createTicket is null or has no number", errNoData)
 		}
-		if err == nil {
-			return sentTicket{number: out.CreateTicket.Number, returned: returned}, latency, nil
-		}
-		errLog.add(OpCreateTicket, err)
-		last = err
+		t, latency = sentTicket{number: out.CreateTicket.Number, returned: returned}, d
+		return nil
+	})
+	if err != nil {
+		return sentTicket{}, 0, err
 	}
-	return sentTicket{}, 0, last
+	return t, latency, nil
 }
 
 // probeResult is the probe ticket and its auto-reply's delay.

@@ -347,30 +347,46 @@ func createBreachTickets(ctx context.Context, c *gqlClient, cfg BreachConfig, f 
 
 // createOne creates one ticket with up to createAttempts tries.
 func createOne(ctx context.Context, c *gqlClient, token string, vars map[string]any, errLog *errorLog) (*createdTicket, error) {
+	var t *createdTicket
+	err := retried(ctx, errLog, func(rctx context.Context) error {
+		var out struct {
+			CreateTicket *createdTicket `json:"createTicket"`
+		}
+		if _, err := c.do(rctx, token, breachCreateTicketOp, vars, &out); err != nil {
+			return err
+		}
+		if out.CreateTicket == nil || out.CreateTicket.ID == "" || out.CreateTicket.FirstResponseDueAt.IsZero() {
+			return fmt.Errorf("%w: createTicket is null or lacks its id or firstResponseDueAt", errNoData)
+		}
+		t = out.CreateTicket
+		return nil
+	})
+	return t, err
+}
+
+// retried makes one createTicket request (try, each attempt within
+// requestTimeout) up to createAttempts times, pausing longer before each
+// retry and recording every failure in errLog; it returns the last
+// failure, or ctx's error once ctx is done.
+func retried(ctx context.Context, errLog *errorLog, try func(context.Context) error) error {
 	var last error
 	for attempt := 1; attempt <= createAttempts; attempt++ {
 		if attempt > 1 {
 			sleep(ctx, time.Duration(attempt-1)*retryBackoff)
 		}
-		var out struct {
-			CreateTicket *createdTicket `json:"createTicket"`
-		}
 		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-		_, err := c.do(rctx, token, breachCreateTicketOp, vars, &out)
+		err := try(rctx)
 		cancel()
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if err == nil && (out.CreateTicket == nil || out.CreateTicket.ID == "" || out.CreateTicket.FirstResponseDueAt.IsZero()) {
-			err = fmt.Errorf("%w: createTicket is null or lacks its id or firstResponseDueAt", errNoData)
+			return ctx.Err()
 		}
 		if err == nil {
-			return out.CreateTicket, nil
+			return nil
 		}
 		errLog.add(OpCreateTicket, err)
 		last = err
 	}
-	return nil, last
+	return last
 }
 
 // waitUntil sleeps until deadline (on the bench's clock), with a progress
