@@ -49,7 +49,7 @@ func plan(ctx context.Context, c *ent.Client, t *ent.Ticket, now time.Time, save
 				return err
 			}
 		}
-		in, err := dir.input(sys, c, t, ne)
+		in, err := dir.input(sys, ne)
 		if err != nil {
 			return err
 		}
@@ -82,20 +82,24 @@ func plan(ctx context.Context, c *ent.Client, t *ent.Ticket, now time.Time, save
 	return c.Notification.CreateBulk(builders...).Exec(sys)
 }
 
-// directory is who is around a ticket, read once per change.
+// directory is who is around a ticket, read once per change and only as
+// far as its events need (notify.NeedsOf).
 type directory struct {
+	c           *ent.Client
+	t           *ent.Ticket
 	requester   notify.Person
 	assignee    *notify.Person
-	accountMgr  *notify.Person
-	contacts    []notify.Contact
-	supervisors []notify.Person
 	webhooks    []notify.Endpoint
-	region      string
-	loadedSup   bool
+	contacts    *[]notify.Contact
+	supervisors *[]notify.Person
+	org         *ent.Organization
+	accountMgr  *notify.Person
 }
 
+// lookUp reads what every notified event needs: the requester, the
+// assignee and the organization's webhooks.
 func lookUp(ctx context.Context, c *ent.Client, t *ent.Ticket) (*directory, error) {
-	d := &directory{}
+	d := &directory{c: c, t: t}
 	req, err := c.Contact.Get(ctx, t.RequesterID)
 	if err != nil {
 		return nil, err
@@ -108,32 +112,6 @@ func lookUp(ctx context.Context, c *ent.Client, t *ent.Ticket) (*directory, erro
 		}
 		p := agentPerson(a)
 		d.assignee = &p
-	}
-	org, err := c.Organization.Get(ctx, t.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	d.region = org.Region
-	if org.AccountManagerID != nil {
-		a, err := c.Agent.Get(ctx, *org.AccountManagerID)
-		if err != nil {
-			return nil, err
-		}
-		p := agentPerson(a)
-		d.accountMgr = &p
-	}
-	if t.Category == "INCIDENT" || t.Category == "ADMINISTRATIVE" {
-		cs, err := c.Contact.Query().Where(contact.OrganizationID(t.OrganizationID), contact.Active(true)).All(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range cs {
-			nc := notify.Contact{Person: contactPerson(x)}
-			for _, ty := range x.Types {
-				nc.Types = append(nc.Types, string(ty))
-			}
-			d.contacts = append(d.contacts, nc)
-		}
 	}
 	ws, err := c.Webhook.Query().Where(webhook.OrganizationID(t.OrganizationID), webhook.Active(true)).All(ctx)
 	if err != nil {
@@ -149,38 +127,84 @@ func lookUp(ctx context.Context, c *ent.Client, t *ent.Ticket) (*directory, erro
 	return d, nil
 }
 
-// input is the planner's input for one event; what only some events need
-// (supervisors, an escalation level's addresses) is read when they do.
-func (d *directory) input(ctx context.Context, c *ent.Client, t *ent.Ticket, e notify.Event) (notify.Input, error) {
+// input is the planner's input for event e, reading what e needs and the
+// directory has not read yet.
+func (d *directory) input(ctx context.Context, e notify.Event) (notify.Input, error) {
 	in := notify.Input{
-		Event: e, Category: string(t.Category), Requester: d.requester, Contacts: d.contacts,
-		Assignee: d.assignee, AccountManager: d.accountMgr, Webhooks: d.webhooks,
+		Event: e, Category: string(d.t.Category), Requester: d.requester, Assignee: d.assignee, Webhooks: d.webhooks,
 	}
-	if d.assignee == nil && !d.loadedSup {
-		as, err := c.Agent.Query().Where(agent.RoleEQ(agent.RoleSUPERVISOR), agent.Active(true)).All(ctx)
+	need := notify.NeedsOf(e, string(d.t.Category), d.assignee != nil)
+	if need.Contacts && d.contacts == nil {
+		cs, err := d.c.Contact.Query().Where(contact.OrganizationID(d.t.OrganizationID), contact.Active(true)).All(ctx)
 		if err != nil {
 			return in, err
 		}
-		for _, a := range as {
-			d.supervisors = append(d.supervisors, agentPerson(a))
+		all := []notify.Contact{}
+		for _, x := range cs {
+			nc := notify.Contact{Person: contactPerson(x)}
+			for _, ty := range x.Types {
+				nc.Types = append(nc.Types, string(ty))
+			}
+			all = append(all, nc)
 		}
-		d.loadedSup = true
+		d.contacts = &all
 	}
-	in.Supervisors = d.supervisors
-	if e.Kind == string(ticketing.EventEscalated) {
-		table, err := c.EscalationTable.Query().Where(escalationtable.Region(d.region)).Only(ctx)
-		if err != nil && !ent.IsNotFound(err) {
+	if need.Supervisors && d.supervisors == nil {
+		as, err := d.c.Agent.Query().Where(agent.RoleEQ(agent.RoleSUPERVISOR), agent.Active(true)).All(ctx)
+		if err != nil {
 			return in, err
 		}
-		if table != nil {
-			for _, l := range table.Levels {
-				if l.Level == e.Level {
-					in.LevelEmails = l.Emails
-				}
-			}
+		all := []notify.Person{}
+		for _, a := range as {
+			all = append(all, agentPerson(a))
+		}
+		d.supervisors = &all
+	}
+	if need.Escalation {
+		if err := d.escalation(ctx, e, &in); err != nil {
+			return in, err
 		}
 	}
+	if d.contacts != nil {
+		in.Contacts = *d.contacts
+	}
+	if d.supervisors != nil {
+		in.Supervisors = *d.supervisors
+	}
 	return in, nil
+}
+
+// escalation adds to in the addresses of the level e reached, in the
+// region's escalation table, and the organization's account manager.
+func (d *directory) escalation(ctx context.Context, e notify.Event, in *notify.Input) error {
+	if d.org == nil {
+		org, err := d.c.Organization.Get(ctx, d.t.OrganizationID)
+		if err != nil {
+			return err
+		}
+		d.org = org
+		if org.AccountManagerID != nil {
+			a, err := d.c.Agent.Get(ctx, *org.AccountManagerID)
+			if err != nil {
+				return err
+			}
+			p := agentPerson(a)
+			d.accountMgr = &p
+		}
+	}
+	in.AccountManager = d.accountMgr
+	table, err := d.c.EscalationTable.Query().Where(escalationtable.Region(d.org.Region)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for _, l := range table.Levels {
+		if l.Level == e.Level {
+			in.LevelEmails = l.Emails
+		}
+	}
+	return nil
 }
 
 func contactPerson(x *ent.Contact) notify.Person {

@@ -201,6 +201,32 @@ func KindOf(e Event) (k Kind, reminder, ok bool) {
 	return "", false, false
 }
 
+// Needs says which parts of Input the rules read for an event, so that a
+// caller reads only those: the organization's contacts (the TECHNICAL
+// and ADMINISTRATIVE copies), the supervisors, and what an escalation
+// needs (the level's addresses, the account manager). The requester, the
+// assignee and the webhooks are read for every notified event.
+type Needs struct {
+	Contacts, Supervisors, Escalation bool
+}
+
+// NeedsOf is what Plan reads of an Input for e on a ticket of this
+// category, assigned or not.
+func NeedsOf(e Event, category string, assigned bool) Needs {
+	kind, _, ok := KindOf(e)
+	if !ok {
+		return Needs{}
+	}
+	toCustomer := kind == TicketReceived || kind == StatusChanged || kind == InformationRequested ||
+		kind == PriorityChanged || (kind == CommentAdded && e.Side != ByContact)
+	toAgents := kind == SLAWarning || (kind == CommentAdded && e.Side == ByContact)
+	return Needs{
+		Contacts:    toCustomer && (category == "INCIDENT" || category == "ADMINISTRATIVE"),
+		Supervisors: toAgents && !assigned,
+		Escalation:  kind == Escalated,
+	}
+}
+
 // Plan returns the deliveries owed for in.Event, e-mail first, in the
 // order of the rules, each recipient once per channel.
 func Plan(in Input) []Delivery {

@@ -210,3 +210,38 @@ func TestOnlyEnglishAndSpanishAreLocales(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedsNameEveryPartThePlanReads(t *testing.T) {
+	// Whatever Needs leaves out, Plan must not miss: planning with only
+	// the needed parts gives the same deliveries as with all of them.
+	kinds := []string{"CREATED", "STATUS_CHANGED", "PRIORITY_CHANGED", "INFORMATION_REQUESTED", "REMINDER_SENT", "COMMENTED", "SLA_WARNING", "ESCALATED", "ASSIGNED"}
+	for _, k := range kinds {
+		for _, side := range []Side{BySystem, ByAgent, ByContact} {
+			for _, cat := range []string{"INCIDENT", "ADMINISTRATIVE", "SERVICE_REQUEST"} {
+				for _, assigned := range []bool{true, false} {
+					in := world()
+					in.Category = cat
+					in.LevelEmails = []string{"l1@desk.test"}
+					if !assigned {
+						in.Assignee = nil
+					}
+					in.Event = Event{ID: 1, Kind: k, Side: side, ActorID: 99}
+					all := Plan(in)
+					n := NeedsOf(in.Event, cat, assigned)
+					if !n.Contacts {
+						in.Contacts = nil
+					}
+					if !n.Supervisors {
+						in.Supervisors = nil
+					}
+					if !n.Escalation {
+						in.LevelEmails, in.AccountManager = nil, nil
+					}
+					if got := Plan(in); !slices.Equal(to(got), to(all)) {
+						t.Errorf("%s by %d, %s, assigned %v: with the needed parts %q, with all %q", k, side, cat, assigned, to(got), to(all))
+					}
+				}
+			}
+		}
+	}
+}
