@@ -107,8 +107,6 @@ type Tail struct {
 	mu   sync.Mutex
 	subs map[*Sub]struct{}
 	stop chan struct{} // closes the running reader; nil while none runs
-	// polls counts the polls made (tests and benchmarks read it).
-	polls int64
 }
 
 func (t *Tail) init() {
@@ -147,13 +145,6 @@ func (t *Tail) Kick() {
 	case t.kick <- struct{}{}:
 	default:
 	}
-}
-
-// Polls is how many polls the tail has made.
-func (t *Tail) Polls() int64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.polls
 }
 
 // run follows the events until stop closes.
@@ -213,7 +204,6 @@ func (t *Tail) run(stop chan struct{}) {
 			}
 		}
 		t.mu.Lock()
-		t.polls++
 		subs := make([]*Sub, 0, len(t.subs))
 		for s := range t.subs {
 			subs = append(subs, s)

@@ -13,33 +13,26 @@ import (
 	"slices"
 	"strings"
 	ttemplate "text/template"
+
+	"helpdesk/internal/notify"
 )
 
-// The notification kinds, as the delivery records name them.
-const (
-	KindTicketReceived       = "TICKET_RECEIVED"
-	KindStatusChanged        = "STATUS_CHANGED"
-	KindPriorityChanged      = "PRIORITY_CHANGED"
-	KindInformationRequested = "INFORMATION_REQUESTED"
-	KindCommentAdded         = "COMMENT_ADDED"
-	KindSLAWarning           = "SLA_WARNING"
-	KindEscalated            = "ESCALATED"
-)
-
-// Kinds lists every notification kind that has templates.
+// Kinds lists every notification kind that has templates: each of
+// internal/notify's.
 func Kinds() []string {
-	return []string{
-		KindTicketReceived, KindStatusChanged, KindPriorityChanged, KindInformationRequested,
-		KindCommentAdded, KindSLAWarning, KindEscalated,
+	out := make([]string, len(notify.Kinds))
+	for i, k := range notify.Kinds {
+		out[i] = string(k)
 	}
+	return out
 }
 
 // DefaultLocale is the locale a message falls back to when its recipient's
 // locale has no templates: English is the one every agent reads.
-const DefaultLocale = "en"
+const DefaultLocale = notify.DefaultLocale
 
-// Locales lists the locales that have templates.
-func Locales() []string { return []string{"en", "es"} }
+// Locales lists the locales that have templates: internal/notify's.
+func Locales() []string { return slices.Clone(notify.Locales) }
 
 // Data is what the templates may show. Every field is optional except
 // Number; a template shows a line only when its field is set.

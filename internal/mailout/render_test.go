@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"helpdesk/internal/notify"
 )
 
 // ticket is a typical notification's data.
@@ -61,7 +63,7 @@ func TestEveryKindRendersInEveryLocaleWithTheNumberInItsSubjectAndBothParts(t *t
 func TestTheAutoReplySaysTheRequestWasReceivedAndCarriesTheNumber(t *testing.T) {
 	tm := mustLoad(t, "")
 	for loc, received := range map[string]string{"en": "received your request", "es": "recibido su solicitud"} {
-		r, err := tm.Render(KindTicketReceived, loc, ticket())
+		r, err := tm.Render(string(notify.TicketReceived), loc, ticket())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +83,7 @@ func TestTheAutoReplySaysTheRequestWasReceivedAndCarriesTheNumber(t *testing.T) 
 
 func TestSpanishRendersSpanishAndAnUnknownLocaleFallsBackToEnglish(t *testing.T) {
 	tm := mustLoad(t, "")
-	es, err := tm.Render(KindCommentAdded, "es", ticket())
+	es, err := tm.Render(string(notify.CommentAdded), "es", ticket())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +97,14 @@ func TestSpanishRendersSpanishAndAnUnknownLocaleFallsBackToEnglish(t *testing.T)
 	}
 	status := ticket()
 	status.Status = "RESOLVED"
-	if r, _ := tm.Render(KindStatusChanged, "es", status); !strings.Contains(r.Subject, "Resuelto") {
+	if r, _ := tm.Render(string(notify.StatusChanged), "es", status); !strings.Contains(r.Subject, "Resuelto") {
 		t.Errorf("Spanish status subject %q does not name the status in Spanish", r.Subject)
 	}
-	if r, _ := tm.Render(KindCommentAdded, "es-MX", ticket()); r != es {
+	if r, _ := tm.Render(string(notify.CommentAdded), "es-MX", ticket()); r != es {
 		t.Errorf("es-MX did not render as Spanish: %q", r.Subject)
 	}
 
-	en, err := tm.Render(KindCommentAdded, "en", ticket())
+	en, err := tm.Render(string(notify.CommentAdded), "en", ticket())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func TestSpanishRendersSpanishAndAnUnknownLocaleFallsBackToEnglish(t *testing.T)
 		t.Errorf("English text:\n%s", en.Text)
 	}
 	for _, loc := range []string{"fr", "", "xx-YY"} {
-		r, err := tm.Render(KindCommentAdded, loc, ticket())
+		r, err := tm.Render(string(notify.CommentAdded), loc, ticket())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +146,7 @@ func TestUserTextIsEscapedInTheHTMLPartAndKeptInTheTextPart(t *testing.T) {
 	}
 	d = ticket()
 	d.URL = "javascript:alert(1)"
-	r, _ := tm.Render(KindTicketReceived, "en", d)
+	r, _ := tm.Render(string(notify.TicketReceived), "en", d)
 	if strings.Contains(r.HTML, "javascript:") {
 		t.Errorf("a javascript: URL reached an href:\n%s", r.HTML)
 	}
@@ -154,7 +156,7 @@ func TestASubjectWithLineBreaksStaysOnOneLine(t *testing.T) {
 	tm := mustLoad(t, "")
 	d := ticket()
 	d.Subject = "Router down\r\nBcc: everyone@example.com"
-	r, err := tm.Render(KindTicketReceived, "en", d)
+	r, err := tm.Render(string(notify.TicketReceived), "en", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +172,7 @@ func TestRenderRefusesAnUnknownKindAndAMissingNumber(t *testing.T) {
 	}
 	d := ticket()
 	d.Number = ""
-	if _, err := tm.Render(KindTicketReceived, "en", d); err == nil || !strings.Contains(err.Error(), "Number") {
+	if _, err := tm.Render(string(notify.TicketReceived), "en", d); err == nil || !strings.Contains(err.Error(), "Number") {
 		t.Errorf("missing number: %v, want an error naming Data.Number", err)
 	}
 }
@@ -193,20 +195,20 @@ func TestAnOverrideFileReplacesOnlyItsNamesake(t *testing.T) {
 	writeFile(t, dir, "README.md", "not a template, ignored")
 	builtin, custom := mustLoad(t, ""), mustLoad(t, dir)
 
-	got, err := custom.Render(KindCommentAdded, "en", ticket())
+	got, err := custom.Render(string(notify.CommentAdded), "en", ticket())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "Luis wrote on HD-100001: Could you send us the router's serial number?\n"; got.Text != want {
 		t.Errorf("overridden text %q, want %q", got.Text, want)
 	}
-	want, _ := builtin.Render(KindCommentAdded, "en", ticket())
+	want, _ := builtin.Render(string(notify.CommentAdded), "en", ticket())
 	if got.Subject != want.Subject || got.HTML != want.HTML {
 		t.Error("the override changed the subject or HTML of COMMENT_ADDED too")
 	}
 	for _, loc := range Locales() {
 		for _, kind := range Kinds() {
-			if loc == "en" && kind == KindCommentAdded {
+			if loc == "en" && kind == string(notify.CommentAdded) {
 				continue
 			}
 			a, _ := builtin.Render(kind, loc, ticket())
@@ -226,7 +228,7 @@ func TestAnOverrideOfTheCommonPiecesChangesEveryKindOfItsLocale(t *testing.T) {
 	}
 	writeFile(t, dir, "es/common.txt.tmpl", strings.Replace(string(builtin), "Atentamente,", "Un saludo cordial,", 1))
 	tm := mustLoad(t, dir)
-	for _, kind := range []string{KindTicketReceived, KindCommentAdded, KindStatusChanged} {
+	for _, kind := range []string{string(notify.TicketReceived), string(notify.CommentAdded), string(notify.StatusChanged)} {
 		r, _ := tm.Render(kind, "es", ticket())
 		if !strings.Contains(r.Text, "Un saludo cordial,") {
 			t.Errorf("es/%s does not use the overridden sign-off:\n%s", kind, r.Text)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"helpdesk/internal/notify"
 )
 
 // parsed is a received message taken apart.
@@ -108,7 +110,7 @@ func onlyMessage(t *testing.T, ts *testServer) received {
 func TestASentMessageArrivesWithItsEnvelopeHeadersAndBothParts(t *testing.T) {
 	ts := startServer(t, serverOptions{})
 	s := newSender(t, "smtp://"+ts.Addr, "Acme Support <support@acme.example>")
-	m := notification(t, KindTicketReceived, "en")
+	m := notification(t, string(notify.TicketReceived), "en")
 	m.MessageID = "<notification-42@helpdesk.example>"
 	m.InReplyTo = "ticket-7@helpdesk.example"
 	m.References = []string{"<ticket-7@helpdesk.example>", "notification-41@helpdesk.example"}
@@ -149,7 +151,7 @@ func TestASentMessageArrivesWithItsEnvelopeHeadersAndBothParts(t *testing.T) {
 
 func TestAPersonsMessageIsNotMarkedAutoSubmittedButStillSuppressesAutoResponses(t *testing.T) {
 	ts := startServer(t, serverOptions{})
-	sendOK(t, newSender(t, "smtp://"+ts.Addr, ""), notification(t, KindCommentAdded, "en"))
+	sendOK(t, newSender(t, "smtp://"+ts.Addr, ""), notification(t, string(notify.CommentAdded), "en"))
 	got := onlyMessage(t, ts)
 	p := parse(t, got.Data)
 	if v := p.Header.Get("Auto-Submitted"); v != "" {
@@ -168,7 +170,7 @@ func TestAPersonsMessageIsNotMarkedAutoSubmittedButStillSuppressesAutoResponses(
 
 func TestASpanishNotificationArrivesInSpanish(t *testing.T) {
 	ts := startServer(t, serverOptions{})
-	sendOK(t, newSender(t, "smtp://"+ts.Addr, ""), notification(t, KindInformationRequested, "es"))
+	sendOK(t, newSender(t, "smtp://"+ts.Addr, ""), notification(t, string(notify.InformationRequested), "es"))
 	p := parse(t, onlyMessage(t, ts).Data)
 	if p.Subject != "[HD-100001] Necesitamos más información: Router down" {
 		t.Errorf("subject %q", p.Subject)
@@ -185,7 +187,7 @@ func TestARecipientTheServerRefusesWith550IsAPermanentFailure(t *testing.T) {
 	ts.Rcpt = func(string) error {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
 	}
-	err := newSender(t, "smtp://"+ts.Addr, "").Send(t.Context(), notification(t, KindCommentAdded, "en"))
+	err := newSender(t, "smtp://"+ts.Addr, "").Send(t.Context(), notification(t, string(notify.CommentAdded), "en"))
 	if err == nil {
 		t.Fatal("Send succeeded")
 	}
@@ -216,7 +218,7 @@ func TestAServerAnswering451IsATemporaryFailure(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ts := startServer(t, serverOptions{})
 			setup(ts)
-			err := newSender(t, "smtp://"+ts.Addr, "").Send(t.Context(), notification(t, KindCommentAdded, "en"))
+			err := newSender(t, "smtp://"+ts.Addr, "").Send(t.Context(), notification(t, string(notify.CommentAdded), "en"))
 			if err == nil {
 				t.Fatal("Send succeeded")
 			}
@@ -243,7 +245,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestAClosedPortIsATemporaryFailure(t *testing.T) {
-	err := newSender(t, "smtp://"+closedPort(t), "").Send(t.Context(), notification(t, KindCommentAdded, "en"))
+	err := newSender(t, "smtp://"+closedPort(t), "").Send(t.Context(), notification(t, string(notify.CommentAdded), "en"))
 	if err == nil {
 		t.Fatal("Send succeeded")
 	}
@@ -263,7 +265,7 @@ func TestASendThatOutlivesItsContextGivesUpAsTemporary(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := newSender(t, "smtp://"+ts.Addr, "").Send(ctx, notification(t, KindCommentAdded, "en"))
+	err := newSender(t, "smtp://"+ts.Addr, "").Send(ctx, notification(t, string(notify.CommentAdded), "en"))
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("Send took %s after its context ended", took)
 	}
@@ -291,7 +293,7 @@ func TestAnInvalidMessageIsPermanentAndNeverReachesTheServer(t *testing.T) {
 		"neither text nor ht": func(m *Message) { m.Text, m.HTML = "", "" },
 	} {
 		t.Run(name, func(t *testing.T) {
-			m := notification(t, KindCommentAdded, "en")
+			m := notification(t, string(notify.CommentAdded), "en")
 			spoil(&m)
 			err := s.Send(t.Context(), m)
 			if !errors.Is(err, ErrInvalidMessage) || !IsPermanent(err) {

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"helpdesk/internal/notify"
 )
 
 func TestLoginOverSTARTTLSToAMailCatcherWithASelfSignedCertificate(t *testing.T) {
 	ts := startServer(t, serverOptions{tls: selfSignedTLS(t)})
 	ts.User, ts.Pass = "helpdesk", "s3cret"
-	sendOK(t, newSender(t, "smtp://helpdesk:s3cret@"+ts.Addr+"?insecure=true", ""), notification(t, KindCommentAdded, "en"))
+	sendOK(t, newSender(t, "smtp://helpdesk:s3cret@"+ts.Addr+"?insecure=true", ""), notification(t, string(notify.CommentAdded), "en"))
 	got := onlyMessage(t, ts)
 	if !got.TLS {
 		t.Error("the message crossed in clear although the server offered STARTTLS")
@@ -23,7 +25,7 @@ func TestLoginOverSTARTTLSToAMailCatcherWithASelfSignedCertificate(t *testing.T)
 func TestImplicitTLSDeliversAndLogsIn(t *testing.T) {
 	ts := startServer(t, serverOptions{tls: selfSignedTLS(t), implicitTLS: true})
 	ts.User, ts.Pass = "helpdesk", "s3cret"
-	sendOK(t, newSender(t, "smtps://helpdesk:s3cret@"+ts.Addr+"?insecure=true", ""), notification(t, KindTicketReceived, "es"))
+	sendOK(t, newSender(t, "smtps://helpdesk:s3cret@"+ts.Addr+"?insecure=true", ""), notification(t, string(notify.TicketReceived), "es"))
 	got := onlyMessage(t, ts)
 	if !got.TLS || got.User != "helpdesk" {
 		t.Errorf("TLS %v, user %q: want a TLS session logged in as helpdesk", got.TLS, got.User)
@@ -44,7 +46,7 @@ func TestAnUnverifiableCertificateIsATemporaryFailureThatPointsToInsecure(t *tes
 		t.Run(name, func(t *testing.T) {
 			c.opts.tls = selfSignedTLS(t)
 			ts := startServer(t, c.opts)
-			err := newSender(t, c.scheme+"://"+ts.Addr, "").Send(t.Context(), notification(t, KindCommentAdded, "en"))
+			err := newSender(t, c.scheme+"://"+ts.Addr, "").Send(t.Context(), notification(t, string(notify.CommentAdded), "en"))
 			if err == nil {
 				t.Fatal("Send trusted a self-signed certificate")
 			}
@@ -87,7 +89,7 @@ func TestAPasswordInTheURLNeverAppearsInAnError(t *testing.T) {
 	t.Run("refused login", func(t *testing.T) {
 		ts := startServer(t, serverOptions{tls: selfSignedTLS(t)})
 		ts.User, ts.Pass = "bot", "another-password"
-		err := newSender(t, "smtp://bot:"+secret+"@"+ts.Addr+"?insecure=true", "").Send(t.Context(), notification(t, KindCommentAdded, "en"))
+		err := newSender(t, "smtp://bot:"+secret+"@"+ts.Addr+"?insecure=true", "").Send(t.Context(), notification(t, string(notify.CommentAdded), "en"))
 		check(t, "refused login", err)
 		if IsPermanent(err) {
 			t.Errorf("a refused login is a configuration to fix, not a message to drop: IsPermanent(%q)", err)
@@ -95,7 +97,7 @@ func TestAPasswordInTheURLNeverAppearsInAnError(t *testing.T) {
 	})
 	t.Run("no TLS for the login", func(t *testing.T) {
 		ts := startServer(t, serverOptions{})
-		err := newSender(t, "smtp://bot:"+secret+"@"+ts.Addr, "").Send(t.Context(), notification(t, KindCommentAdded, "en"))
+		err := newSender(t, "smtp://bot:"+secret+"@"+ts.Addr, "").Send(t.Context(), notification(t, string(notify.CommentAdded), "en"))
 		check(t, "plain connection", err)
 		if !strings.Contains(err.Error(), "use smtps://") {
 			t.Errorf("error %q does not say how to log in safely", err)
@@ -104,7 +106,7 @@ func TestAPasswordInTheURLNeverAppearsInAnError(t *testing.T) {
 	t.Run("closed port", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		defer cancel()
-		err := newSender(t, "smtps://bot:"+secret+"@"+closedPort(t), "").Send(ctx, notification(t, KindCommentAdded, "en"))
+		err := newSender(t, "smtps://bot:"+secret+"@"+closedPort(t), "").Send(ctx, notification(t, string(notify.CommentAdded), "en"))
 		check(t, "closed port", err)
 	})
 }
