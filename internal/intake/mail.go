@@ -10,7 +10,6 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/comment"
-	"helpdesk/ent/contact"
 	"helpdesk/ent/privacy"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/ticket"
@@ -47,11 +46,15 @@ var Refusal = &mailin.Reject{Code: 550, Message: "This address does not accept m
 // refused with Ambiguous, since opening it in either tenant could be the
 // wrong one.
 func Mail(ctx context.Context, c *ent.Client, m mailin.Message) (err error) {
-	sys := viewer.SystemContext(ctx)
-	senders, err := c.Contact.Query().Where(contact.EmailEqualFold(m.From), contact.Active(true)).
-		Order(ent.Asc(contact.FieldID)).All(sys)
+	all, err := ContactsByEmail(ctx, c, m.From)
 	if err != nil {
 		return err
+	}
+	var senders []*ent.Contact
+	for _, s := range all {
+		if s.Active {
+			senders = append(senders, s)
+		}
 	}
 	if len(senders) == 0 {
 		return Refusal

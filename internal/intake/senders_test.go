@@ -31,6 +31,9 @@ func TestContactsByEmailReturnsEveryOrganizationsContact(t *testing.T) {
 	if err != nil || len(got) != 2 || strconv.Itoa(got[0].ID) != ids[0] || strconv.Itoa(got[1].ID) != ids[1] {
 		t.Fatalf("ContactsByEmail(shared) = %v, %v; want contacts %v", got, err, ids)
 	}
+	if got, err := intake.ContactsByEmail(context.Background(), e.DB.Client, strings.ToUpper(shared)); err != nil || len(got) != 2 {
+		t.Fatalf("ContactsByEmail(the address in capitals) = %v, %v; want both contacts", got, err)
+	}
 	if got, err := intake.ContactsByEmail(context.Background(), e.DB.Client, "nobody@nowhere.example"); err != nil || len(got) != 0 {
 		t.Fatalf("ContactsByEmail(unknown) = %v, %v; want none", got, err)
 	}
