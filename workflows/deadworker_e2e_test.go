@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"helpdesk/internal/apitest"
 	"helpdesk/internal/ticketing"
@@ -84,7 +83,7 @@ func TestWorkLeftByADeadWorkerIsTakenUpWithinSecondsAndDoneOnce(t *testing.T) {
 	t.Cleanup(tc.Close)
 	disp := &workflows.Dispatcher{DB: e.DB.Client, Temporal: tc, Interval: 100 * time.Millisecond}
 	if e.DB.Dialect == dialect.Postgres {
-		disp.Lock = workflows.PostgresLock(e.DB.SQL)
+		disp.Tickets = workflows.PostgresTickets(e.DB.SQL)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -103,7 +102,7 @@ func TestWorkLeftByADeadWorkerIsTakenUpWithinSecondsAndDoneOnce(t *testing.T) {
 	if warned.Change == nil || len(warned.Change.Events) != 1 || warned.Change.Events[0].Kind != "SLA_WARNING" {
 		t.Fatalf("the dead worker's action recorded %+v, want the SLA warning", warned.Change)
 	}
-	w := workflows.NewWorker(tc, worker.Options{}, acts)
+	w := workflows.NewWorker(tc, workflows.WorkerOptions(), acts)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

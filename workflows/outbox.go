@@ -16,6 +16,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/lib/pq"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"helpdesk/ent"
 	"helpdesk/ent/outboxmessage"
 	"helpdesk/internal/ticketing"
@@ -38,6 +41,15 @@ const (
 	// was the knee on the embedded server (one history shard on SQLite,
 	// two cores), and it keeps a pass's load on a shared server modest.
 	DefaultParallelism = 16
+	// candidateWindow is how many of the oldest messages a dispatcher
+	// sharing the tickets with others (Dispatcher.Tickets) looks at for
+	// tickets to lock: several batches' worth, so it finds free tickets
+	// past those another dispatcher is delivering, which hold the oldest.
+	candidateWindow = 5 * batchSize
+	// lockedPerPass bounds the tickets such a dispatcher locks for a
+	// pass: a few rounds of its parallelism, so that it leaves the rest to
+	// the others instead of holding tickets its pass will not reach.
+	lockedPerPass = 4 * DefaultParallelism
 	// maxHeldInQuery bounds the tickets in backoff a pass leaves out in its
 	// query (far under SQLite's and PostgreSQL's bounds on parameters);
 	// more are left out as their messages are read.
@@ -50,9 +62,12 @@ const (
 	// short, so a refusal that was Temporal's passing trouble holds its
 	// ticket for seconds at most.
 	maxBackoff = 2 * time.Second
-	// PGLockKey is the PostgreSQL advisory lock that lets one dispatcher
-	// of the cluster at a time deliver, so a ticket's changes go out in
-	// order.
+	// PGLockKey is the first key of the PostgreSQL advisory locks by
+	// which the dispatchers of a cluster share out the tickets (the
+	// second is the ticket's ID within its type, unique below 2^31
+	// tickets): one dispatcher at a time delivers a ticket's changes, so
+	// they go out in order, while the cluster delivers many tickets at
+	// once.
 	PGLockKey = 0x68656c70 // "help"
 )
 
@@ -67,9 +82,13 @@ const (
 type Dispatcher struct {
 	DB       *ent.Client
 	Temporal client.Client
-	// Lock, if set, makes this process the only deliverer of the cluster
-	// for a pass (see PostgresLock); ok=false skips the pass.
-	Lock   func(ctx context.Context) (unlock func(), ok bool, err error)
+	// Tickets, when several dispatchers share one database, gives each
+	// pass the tickets no other dispatcher is delivering (see
+	// PostgresTickets); nil delivers every ticket (one dispatcher).
+	Tickets TicketLocker
+	// Lag, when set, observes the seconds from each change's write to
+	// its workflow taking it (helpdesk_outbox_lag_seconds).
+	Lag    prometheus.Observer
 	Logger *slog.Logger
 	// Interval between passes; 0 means DefaultPollInterval. A pass that
 	// delivered something is followed at once by the next, so a backlog
@@ -164,19 +183,36 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // The pass after one that found Temporal unreachable tries one ticket
 // before the others, so an outage costs a call per pass, not
 // Parallelism.
+//
+// With Tickets set, the pass delivers only the tickets it could lock, and
+// releases them after deleting what it delivered: dispatchers in several
+// processes work on different tickets at once, and each ticket's changes
+// still reach its workflow one at a time, in order.
 func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	d.init()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.Lock != nil {
-		unlock, ok, err := d.Lock(ctx)
-		if err != nil || !ok {
-			return 0, err // !ok: another process is delivering
-		}
-		defer unlock()
-	}
 	ctx = viewer.SystemContext(ctx)
-	tickets, err := d.batch(ctx, d.now())
+	var only []int
+	if d.Tickets != nil {
+		// Take up to lockedPerPass of the tickets no other dispatcher
+		// holds, then read their messages: the candidates' read is older
+		// than the locks, and a ticket held until a moment ago may have
+		// had messages delivered since.
+		ids, err := d.candidates(ctx, d.now())
+		if err != nil || len(ids) == 0 {
+			return 0, err
+		}
+		defer func() {
+			if err := d.Tickets.Unlock(context.WithoutCancel(ctx)); err != nil {
+				d.Logger.Warn("outbox: releasing tickets failed (they are released when the connection closes)", "err", err)
+			}
+		}()
+		if only, err = d.Tickets.Lock(ctx, ids, lockedPerPass); err != nil || len(only) == 0 {
+			return 0, err
+		}
+	}
+	tickets, err := d.batch(ctx, d.now(), only)
 	if err != nil || len(tickets) == 0 {
 		return 0, err
 	}
@@ -237,10 +273,30 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 }
 
 // batch returns the oldest messages (at most batchSize) of the tickets not
-// waiting out a backoff, grouped by ticket in Seq order, the tickets in the
-// order of their oldest message. A ticket in backoff is left out of the
-// query, so its messages never fill a pass however many it has queued.
-func (d *Dispatcher) batch(ctx context.Context, now time.Time) ([][]*ent.OutboxMessage, error) {
+// waiting out a backoff — of only the tickets only, when given — grouped
+// by ticket in Seq order, the tickets in the order of their oldest
+// message. A ticket in backoff is left out of the query, so its messages
+// never fill a pass however many it has queued.
+func (d *Dispatcher) batch(ctx context.Context, now time.Time, only []int) ([][]*ent.OutboxMessage, error) {
+	return d.read(ctx, now, only, batchSize, false)
+}
+
+// candidates are the tickets of the oldest candidateWindow messages not
+// waiting out a backoff, in the order of their oldest: what a dispatcher
+// sharing the tickets tries to lock. The window reaches past the tickets
+// other dispatchers are delivering, which hold the oldest messages.
+func (d *Dispatcher) candidates(ctx context.Context, now time.Time) ([]int, error) {
+	tickets, err := d.read(ctx, now, nil, candidateWindow, true)
+	ids := make([]int, len(tickets))
+	for i, msgs := range tickets {
+		ids[i] = msgs[0].TicketID
+	}
+	return ids, err
+}
+
+// read is batch and candidates: the oldest limit messages, of only's
+// tickets when given, without their payloads when light.
+func (d *Dispatcher) read(ctx context.Context, now time.Time, only []int, limit int, light bool) ([][]*ent.OutboxMessage, error) {
 	// Only messages that failed have a next attempt: few, and compared
 	// here rather than in SQL, where a stored time's text may carry
 	// another offset than now's.
@@ -256,10 +312,19 @@ func (d *Dispatcher) batch(ctx context.Context, now time.Time) ([][]*ent.OutboxM
 		}
 	}
 	q := d.DB.OutboxMessage.Query()
+	if only != nil {
+		q = q.Where(outboxmessage.TicketIDIn(only...))
+	}
 	if len(held) > 0 {
 		q = q.Where(outboxmessage.TicketIDNotIn(held...))
 	}
-	msgs, err := q.Order(outboxmessage.ByID()).Limit(batchSize).All(ctx)
+	q = q.Order(outboxmessage.ByID()).Limit(limit)
+	var msgs []*ent.OutboxMessage
+	if light {
+		msgs, err = q.Select(outboxmessage.FieldID, outboxmessage.FieldTicketID, outboxmessage.FieldNextAttemptAt).All(ctx)
+	} else {
+		msgs, err = q.All(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -298,6 +363,9 @@ func (d *Dispatcher) deliverTicket(ctx context.Context, msgs []*ent.OutboxMessag
 	for i, m := range msgs {
 		derr := d.deliver(ctx, m)
 		if derr == nil {
+			if d.Lag != nil {
+				d.Lag.Observe(d.now().Sub(m.CreatedAt).Seconds())
+			}
 			took(m.ID)
 			continue
 		}
@@ -351,23 +419,111 @@ func (d *Dispatcher) deliver(ctx context.Context, m *ent.OutboxMessage) error {
 	return err
 }
 
-// PostgresLock returns a Dispatcher.Lock that takes a session advisory lock
-// on one connection of db, so one dispatcher of the cluster delivers at a
-// time.
-func PostgresLock(db *sql.DB) func(ctx context.Context) (func(), bool, error) {
-	return func(ctx context.Context) (func(), bool, error) {
-		conn, err := db.Conn(ctx)
+// NewOutboxLag is the histogram of outbox lag, registered in reg: seconds
+// from a change's write to its workflow taking it. The buckets resolve the
+// aim (well within a second) finely and still place a backlog.
+func NewOutboxLag(reg prometheus.Registerer) prometheus.Histogram {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "helpdesk_outbox_lag_seconds",
+		Help:    "Seconds from a ticket change's write to its workflow taking it (SignalWithStart answered).",
+		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60},
+	})
+	reg.MustRegister(h)
+	return h
+}
+
+// TicketLocker shares out the tickets among the dispatchers of a cluster.
+type TicketLocker interface {
+	// Lock takes up to max of tickets that no other dispatcher holds,
+	// trying them in order, and returns them.
+	Lock(ctx context.Context, tickets []int, max int) ([]int, error)
+	// Unlock releases every ticket this dispatcher holds.
+	Unlock(ctx context.Context) error
+}
+
+// PostgresTickets is the TicketLocker of dispatchers sharing a PostgreSQL
+// database: session advisory locks (PGLockKey, ticket), taken and released
+// for a whole pass in one statement each on a connection of the
+// dispatcher's own. If that connection breaks, its locks go with it and
+// the next pass opens another.
+func PostgresTickets(db *sql.DB) *PGTickets { return &PGTickets{db: db} }
+
+// PGTickets is a TicketLocker on PostgreSQL advisory locks.
+type PGTickets struct {
+	db   *sql.DB
+	mu   sync.Mutex
+	conn *sql.Conn
+}
+
+// Lock implements TicketLocker.
+func (p *PGTickets) Lock(ctx context.Context, tickets []int, max int) ([]int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn == nil {
+		c, err := p.db.Conn(ctx)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
-		var ok bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", PGLockKey).Scan(&ok); err != nil || !ok {
-			conn.Close()
-			return nil, false, err
-		}
-		return func() {
-			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", PGLockKey)
-			conn.Close()
-		}, true, nil
+		p.conn = c
 	}
+	ids := make([]int64, len(tickets))
+	for i, t := range tickets {
+		ids[i] = int64(t)
+	}
+	// The scan of the array stops at max rows taken; should PostgreSQL
+	// ever evaluate the lock of a row past it, that lock is only held
+	// idle until the pass's Unlock.
+	rows, err := p.conn.QueryContext(ctx,
+		"SELECT t FROM unnest($1::bigint[]) AS t WHERE pg_try_advisory_lock($2::int, (t & 2147483647)::int) LIMIT $3", pq.Array(ids), PGLockKey, max)
+	if err != nil {
+		p.drop()
+		return nil, err
+	}
+	defer rows.Close()
+	var mine []int
+	for rows.Next() {
+		var t int
+		if err := rows.Scan(&t); err != nil {
+			p.drop()
+			return nil, err
+		}
+		mine = append(mine, t)
+	}
+	if err := rows.Err(); err != nil {
+		p.drop()
+		return nil, err
+	}
+	return mine, nil
+}
+
+// Unlock implements TicketLocker.
+func (p *PGTickets) Unlock(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn == nil {
+		return nil
+	}
+	if _, err := p.conn.ExecContext(ctx, "SELECT pg_advisory_unlock_all()"); err != nil {
+		p.drop()
+		return err
+	}
+	return nil
+}
+
+// drop closes the connection after a failure (its locks end with it).
+func (p *PGTickets) drop() {
+	_ = p.conn.Close()
+	p.conn = nil
+}
+
+// Close releases the connection and every lock on it.
+func (p *PGTickets) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn == nil {
+		return nil
+	}
+	err := p.conn.Close()
+	p.conn = nil
+	return err
 }

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"helpdesk/ent"
 	"helpdesk/ent/outboxmessage"
@@ -60,14 +61,14 @@ func newOutboxEnv(t testing.TB) *outboxEnv {
 		t.Fatalf("temporal client: %v", err)
 	}
 	t.Cleanup(tc.Close)
-	w := workflows.NewWorker(tc, worker.Options{}, &workflows.Activities{DB: db.Client})
+	w := workflows.NewWorker(tc, workflows.WorkerOptions(), &workflows.Activities{DB: db.Client})
 	if err := w.Start(); err != nil {
 		t.Fatalf("worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
 	d := &workflows.Dispatcher{DB: db.Client, Temporal: tc, Interval: 100 * time.Millisecond, Logger: logger}
 	if db.Dialect == dialect.Postgres {
-		d.Lock = workflows.PostgresLock(db.SQL)
+		d.Tickets = workflows.PostgresTickets(db.SQL)
 	}
 	return &outboxEnv{db: db, tc: tc, addr: srv.FrontendAddr(), d: d, ctx: viewer.SystemContext(ctx)}
 }
@@ -239,6 +240,55 @@ func TestBacklogDrainsWithEveryTicketsChangesInSeqOrder(t *testing.T) {
 	e.waitDrained(t, 3*time.Minute)
 	for ticket, tids := range ids {
 		e.checkTookInSeqOrder(t, ticket, tids, lastStatus[ticket])
+	}
+}
+
+// TestDispatchersOfSeveralProcessesShareTheTicketsEachInOrder: two
+// dispatchers on one PostgreSQL database, each with its own locks as two
+// worker processes have, drain one backlog together: both deliver (the
+// cluster has no single deliverer), and every workflow still took all its
+// changes in Seq order (a change delivered out of order would not count).
+func TestDispatchersOfSeveralProcessesShareTheTicketsEachInOrder(t *testing.T) {
+	e := newOutboxEnv(t)
+	if e.db.Dialect != dialect.Postgres {
+		t.Skip("dispatchers of several processes share only a PostgreSQL database; the suite's PostgreSQL run covers this (HELPDESK_TEST_DATABASE_URL)")
+	}
+	msgs := roundRobin(drainTickets, drainPerTicket, 0)
+	ids := e.writeBacklog(t, msgs)
+	lastStatus := map[int]schematype.Status{}
+	for _, m := range msgs {
+		lastStatus[m.ticket] = m.status
+	}
+	other := &workflows.Dispatcher{DB: e.db.Client, Temporal: e.tc, Tickets: workflows.PostgresTickets(e.db.SQL), Logger: e.d.Logger}
+	lags := map[*workflows.Dispatcher]prometheus.Histogram{}
+	for _, d := range []*workflows.Dispatcher{e.d, other} {
+		d.Interval = 0 // the product's poll interval
+		lags[d] = workflows.NewOutboxLag(prometheus.NewRegistry())
+		d.Lag = lags[d]
+	}
+	stopOther := func() func() {
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); other.Run(ctx) }()
+		return func() { cancel(); <-done }
+	}()
+	t.Cleanup(stopOther)
+	e.run(t)
+	e.waitDrained(t, 3*time.Minute)
+	for ticket, tids := range ids {
+		e.checkTookInSeqOrder(t, ticket, tids, lastStatus[ticket])
+	}
+	delivered := func(d *workflows.Dispatcher) uint64 {
+		var m dto.Metric
+		if err := lags[d].Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetHistogram().GetSampleCount()
+	}
+	one, two := delivered(e.d), delivered(other)
+	t.Logf("the dispatchers delivered %d and %d of %d changes", one, two, len(msgs))
+	if one == 0 || two == 0 || one+two < uint64(len(msgs)) {
+		t.Errorf("the dispatchers delivered %d and %d changes of %d; want both a share, all delivered", one, two, len(msgs))
 	}
 }
 

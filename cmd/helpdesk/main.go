@@ -4,6 +4,7 @@
 //	helpdesk [serve] [--demo]   API + worker; embedded SQLite and Temporal unless configured
 //	helpdesk api                the API alone (needs DATABASE_URL and TEMPORAL_ADDRESS to scale out)
 //	helpdesk worker             the workflow worker alone
+//	helpdesk temporal           a Temporal server alone (the in-process one), for api and worker processes
 //	helpdesk migrate            bring the database schema up to date and exit
 //	helpdesk seed               fill an empty database with a demo tenant and print its tokens
 //	helpdesk version            the module version, VCS revision and Go version of this binary
@@ -41,13 +42,17 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: helpdesk [serve|api|worker|migrate|seed|version|help] [--demo]
+	fmt.Fprint(w, `usage: helpdesk [serve|api|worker|temporal|migrate|seed|version|help] [--demo]
 
   serve     API + worker in one process (default). With nothing configured it
             uses an embedded SQLite database and an in-process Temporal server,
             both kept under HELPDESK_DATA_DIR.
   api       the GraphQL API alone        } for scale-out: set DATABASE_URL and
   worker    the workflow worker alone    } TEMPORAL_ADDRESS
+  temporal  a Temporal server alone: the in-process one, on
+            HELPDESK_TEMPORAL_LISTEN with its files under HELPDESK_DATA_DIR/temporal,
+            as the TEMPORAL_ADDRESS of api and worker processes on one machine
+            or in tests (a production cluster runs Temporal's own server)
   migrate   bring the database schema up to date and exit
   seed      fill the database with a demo tenant and print its tokens
   version   print the version, VCS revision and Go version of this binary
@@ -166,6 +171,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		return app.Serve(ctx, cfg, role, deps, log)
+	case "temporal":
+		srv, err := app.StartTemporal(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		log.Info("Temporal server ready: set TEMPORAL_ADDRESS of helpdesk api and worker to it", "address", srv.FrontendAddr(), "namespace", cfg.TemporalNamespace)
+		<-ctx.Done()
+		log.Info("stopping the Temporal server")
+		return srv.Stop()
 	case "migrate", "seed":
 		db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, app.ClientOptions(cfg)...)
 		if err != nil {

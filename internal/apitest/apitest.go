@@ -27,7 +27,6 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"helpdesk/ent"
 	"helpdesk/internal/auth"
@@ -127,7 +126,7 @@ func New(t testing.TB, o Options) *Env {
 		}
 		t.Cleanup(tc.Close)
 		e.Temporal = tc
-		w := workflows.NewWorker(tc, worker.Options{}, &workflows.Activities{DB: db.Client, Now: o.Clock})
+		w := workflows.NewWorker(tc, workflows.WorkerOptions(), &workflows.Activities{DB: db.Client, Now: o.Clock})
 		if err := w.Start(); err != nil {
 			t.Fatalf("apitest: worker: %v", err)
 		}
@@ -135,7 +134,7 @@ func New(t testing.TB, o Options) *Env {
 		e.Dispatcher = &workflows.Dispatcher{DB: db.Client, Temporal: tc, Interval: 100 * time.Millisecond,
 			Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 		if db.Dialect == dialect.Postgres {
-			e.Dispatcher.Lock = workflows.PostgresLock(db.SQL)
+			e.Dispatcher.Tickets = workflows.PostgresTickets(db.SQL)
 		}
 		done := make(chan struct{})
 		go func() { defer close(done); e.Dispatcher.Run(ctx) }()

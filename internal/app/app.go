@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"helpdesk/ent"
 	"helpdesk/internal/auth"
@@ -40,9 +39,10 @@ type Role int
 const (
 	// RoleAll runs the API, the worker and the outbox dispatcher.
 	RoleAll Role = iota
-	// RoleAPI serves HTTP (and dispatches the outbox).
+	// RoleAPI serves HTTP (GraphQL, subscriptions, mail in).
 	RoleAPI
-	// RoleWorker runs ticket workflows (and dispatches the outbox).
+	// RoleWorker runs ticket workflows, the outbox dispatcher and the
+	// delivery of notifications.
 	RoleWorker
 )
 
@@ -118,17 +118,8 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 		if role != RoleAll {
 			return nil, fmt.Errorf("app: helpdesk %s runs beside other processes and needs a shared Temporal: set TEMPORAL_ADDRESS (the in-process server is for `helpdesk serve`)", role)
 		}
-		dir := filepath.Join(cfg.DataDir, "temporal")
-		log.Info("starting the in-process Temporal server (the first start creates its database; a few seconds)", "dir", dir)
-		host, port, _ := net.SplitHostPort(cfg.TemporalListen)
-		portNum, _ := strconv.Atoi(port) // checked by config
-		srv, err := embeddedtemporal.Start(ctx, embeddedtemporal.Options{DataDir: dir, Namespace: cfg.TemporalNamespace, Host: host, Port: portNum, Logger: log})
-		switch {
-		case errors.Is(err, embeddedtemporal.ErrFrontendPortUnavailable):
-			return nil, fmt.Errorf("app: HELPDESK_TEMPORAL_LISTEN=%s: the in-process Temporal server cannot listen there (%w); is another helpdesk or Temporal server running? Stop it, or set HELPDESK_TEMPORAL_LISTEN to a free address (127.0.0.1:0 picks a free port)", cfg.TemporalListen, err)
-		case errors.Is(err, embeddedtemporal.ErrDataDirInUse):
-			return nil, fmt.Errorf("app: another helpdesk uses HELPDESK_DATA_DIR=%s (its Temporal files are locked); stop it, or give this one a HELPDESK_DATA_DIR of its own: %w", cfg.DataDir, err)
-		case err != nil:
+		srv, err := StartTemporal(ctx, cfg, log)
+		if err != nil {
 			return nil, err
 		}
 		d.embedded = srv
@@ -149,6 +140,27 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 	return d, nil
 }
 
+// StartTemporal starts the in-process Temporal server on
+// HELPDESK_TEMPORAL_LISTEN with its files under HELPDESK_DATA_DIR/temporal:
+// inside `helpdesk serve` when TEMPORAL_ADDRESS is unset, or alone as
+// `helpdesk temporal`, the external Temporal of a small cluster or a test.
+func StartTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (*embeddedtemporal.Server, error) {
+	dir := filepath.Join(cfg.DataDir, "temporal")
+	log.Info("starting the in-process Temporal server (the first start creates its database; a few seconds)", "dir", dir)
+	host, port, _ := net.SplitHostPort(cfg.TemporalListen)
+	portNum, _ := strconv.Atoi(port) // checked by config
+	srv, err := embeddedtemporal.Start(ctx, embeddedtemporal.Options{DataDir: dir, Namespace: cfg.TemporalNamespace, Host: host, Port: portNum, Logger: log})
+	switch {
+	case errors.Is(err, embeddedtemporal.ErrFrontendPortUnavailable):
+		return nil, fmt.Errorf("app: HELPDESK_TEMPORAL_LISTEN=%s: the in-process Temporal server cannot listen there (%w); is another helpdesk or Temporal server running? Stop it, or set HELPDESK_TEMPORAL_LISTEN to a free address (127.0.0.1:0 picks a free port)", cfg.TemporalListen, err)
+	case errors.Is(err, embeddedtemporal.ErrDataDirInUse):
+		return nil, fmt.Errorf("app: another helpdesk uses HELPDESK_DATA_DIR=%s (its Temporal files are locked); stop it, or give this one a HELPDESK_DATA_DIR of its own: %w", cfg.DataDir, err)
+	case err != nil:
+		return nil, err
+	}
+	return srv, nil
+}
+
 // ClientOptions are the settings of cfg the data model applies itself:
 // the webhook target rule (HELPDESK_WEBHOOK_ALLOW_PRIVATE).
 func ClientOptions(cfg config.Config) []ent.Option {
@@ -167,25 +179,42 @@ func Run(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) er
 
 // Serve runs role on opened dependencies until ctx is done.
 func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *slog.Logger) error {
-	disp := &workflows.Dispatcher{DB: deps.DB.Client, Temporal: deps.Temporal, Logger: log.With("component", "outbox")}
-	if deps.DB.Dialect == dialect.Postgres {
-		disp.Lock = workflows.PostgresLock(deps.DB.SQL)
-	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(1)
-	go func() { defer wg.Done(); disp.Run(ctx) }()
 
 	reg := prometheus.NewRegistry()
+	// The outbox runs beside the workflows (worker and serve): an API
+	// process only writes changes, and its commits wake the workers'
+	// dispatchers (LISTEN/NOTIFY on PostgreSQL).
+	var disp *workflows.Dispatcher
+	if role != RoleAPI {
+		disp = &workflows.Dispatcher{DB: deps.DB.Client, Temporal: deps.Temporal, Lag: workflows.NewOutboxLag(reg),
+			Logger: log.With("component", "outbox")}
+		var locks *workflows.PGTickets
+		if deps.DB.Dialect == dialect.Postgres {
+			locks = workflows.PostgresTickets(deps.DB.SQL)
+			disp.Tickets = locks
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			disp.Run(ctx)
+			if locks != nil {
+				_ = locks.Close()
+			}
+		}()
+	}
 	// Who wakes after a commit: this process's outbox, event tail and
 	// delivery loop, and — on PostgreSQL — every other process's
 	// (LISTEN/NOTIFY); their polls catch whatever a wake-up misses.
 	tail := &eventtail.Tail{DB: deps.DB.Client, Logger: log.With("component", "events")}
 	var dl *deliver.Deliverer
 	local := func() {
-		disp.Kick()
+		if disp != nil {
+			disp.Kick()
+		}
 		tail.Kick()
 		if dl != nil {
 			dl.Kick()
@@ -221,7 +250,7 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 		wg.Add(1)
 		go func() { defer wg.Done(); dl.Run(ctx) }()
 		acts := &workflows.Activities{DB: deps.DB.Client, BreachLateness: workflows.NewBreachLateness(reg), AfterCommit: kick}
-		w := workflows.NewWorker(deps.Temporal, worker.Options{}, acts)
+		w := workflows.NewWorker(deps.Temporal, workflows.WorkerOptions(), acts)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("app: starting the worker: %w", err)
 		}
