@@ -68,6 +68,7 @@ var ladder = []int{2, 2, 2}
 type daemon struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
+	log    string // the file of its output
 }
 
 // daemonEnv is the environment of a helpdesk on dir serving addr: the
@@ -100,6 +101,12 @@ func daemonEnv(dir, addr, dbURL string) []string {
 // cleanup a process still running is stopped as SIGTERM does.
 func startDaemon(t *testing.T, name, logDir string, env []string) *daemon {
 	t.Helper()
+	return startCommand(t, name, "serve", logDir, env)
+}
+
+// startCommand starts `helpdesk command` as startDaemon starts serve.
+func startCommand(t *testing.T, name, command, logDir string, env []string) *daemon {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +116,7 @@ func startDaemon(t *testing.T, name, logDir string, env []string) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(self, "serve")
+	cmd := exec.Command(self, command)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -117,7 +124,7 @@ func startDaemon(t *testing.T, name, logDir string, env []string) *daemon {
 		logFile.Close()
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	d := &daemon{cmd: cmd, exited: make(chan struct{})}
+	d := &daemon{cmd: cmd, exited: make(chan struct{}), log: logPath}
 	go func() { _ = cmd.Wait(); logFile.Close(); close(d.exited) }()
 	t.Cleanup(func() {
 		select {
