@@ -32,6 +32,9 @@ type Activities struct {
 	// recorded after its due time, in seconds
 	// (helpdesk_sla_breach_lateness_seconds).
 	BreachLateness prometheus.Observer
+	// SLA, when set, counts the warnings, breaches and escalations the
+	// actions record.
+	SLA *SLACounters
 	// AfterCommit, when set, is called after an action committed: it
 	// wakes the outbox and the delivery of the notifications it planned.
 	AfterCommit func()
@@ -95,7 +98,63 @@ func (a *Activities) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	if timer.Action == ticketing.Breach && a.BreachLateness != nil {
 		a.BreachLateness.Observe(ticketing.Now(sys).Sub(timer.At).Seconds())
 	}
+	a.SLA.count(timer, ch.Events)
 	return ActResult{Acted: true, Change: &ch}, nil
+}
+
+// SLACounters count the events the automatic actions record, once each
+// when their change commits (a retried action finds itself done and
+// counts nothing): helpdesk_sla_warnings_total and
+// helpdesk_sla_breaches_total by clock, helpdesk_escalations_total by
+// cause (an SLA breach, or the escalation ladder's next level). An
+// agent's escalateTicket is not counted here: it is an API operation
+// (helpdesk_graphql_requests_total).
+type SLACounters struct {
+	Warnings, Breaches, Escalations *prometheus.CounterVec
+}
+
+// The causes of helpdesk_escalations_total.
+const (
+	EscalationBySLABreach = "sla_breach"
+	EscalationByLadder    = "ladder"
+)
+
+// NewSLACounters registers the counters in reg.
+func NewSLACounters(reg prometheus.Registerer) *SLACounters {
+	c := &SLACounters{
+		Warnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_sla_warnings_total", Help: "SLA_WARNING events recorded, by clock (FIRST_RESPONSE, RESOLUTION).",
+		}, []string{"clock"}),
+		Breaches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_sla_breaches_total", Help: "SLA_BREACHED events recorded, by clock (FIRST_RESPONSE, RESOLUTION).",
+		}, []string{"clock"}),
+		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_escalations_total", Help: "Automatic ESCALATED events recorded, by cause (sla_breach, ladder).",
+		}, []string{"cause"}),
+	}
+	reg.MustRegister(c.Warnings, c.Breaches, c.Escalations)
+	return c
+}
+
+// count counts the events of an action on tm.
+func (c *SLACounters) count(tm ticketing.Timer, events []EventRef) {
+	if c == nil {
+		return
+	}
+	for _, e := range events {
+		switch ticketing.EventKind(e.Kind) {
+		case ticketing.EventSLAWarning:
+			c.Warnings.WithLabelValues(string(tm.Clock)).Inc()
+		case ticketing.EventSLABreached:
+			c.Breaches.WithLabelValues(string(tm.Clock)).Inc()
+		case ticketing.EventEscalated:
+			cause := EscalationByLadder
+			if tm.Action == ticketing.Breach {
+				cause = EscalationBySLABreach
+			}
+			c.Escalations.WithLabelValues(cause).Inc()
+		}
+	}
 }
 
 // NewBreachLateness is the histogram of breach lateness, registered in
