@@ -89,6 +89,7 @@ func (a *Activities) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	if err := json.Unmarshal(m.Payload, &ch); err != nil {
 		return ActResult{}, err
 	}
+	ch.Trace = nil // the outbox's, not the workflow's state
 	if err := tx.Commit(); err != nil {
 		return ActResult{}, err
 	}
