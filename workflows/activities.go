@@ -12,6 +12,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/outboxmessage"
+	"helpdesk/internal/sla"
 	"helpdesk/internal/ticketing"
 	"helpdesk/internal/tickets"
 	"helpdesk/internal/viewer"
@@ -134,6 +135,14 @@ func NewSLACounters(reg prometheus.Registerer) *SLACounters {
 		}, []string{"cause"}),
 	}
 	reg.MustRegister(c.Warnings, c.Breaches, c.Escalations)
+	// Every series from the start, at 0: a dashboard's rate() sees the
+	// first breach, and an operator sees what exists.
+	for _, clock := range []sla.Clock{sla.FirstResponse, sla.Resolution} {
+		c.Warnings.WithLabelValues(string(clock))
+		c.Breaches.WithLabelValues(string(clock))
+	}
+	c.Escalations.WithLabelValues(EscalationBySLABreach)
+	c.Escalations.WithLabelValues(EscalationByLadder)
 	return c
 }
 

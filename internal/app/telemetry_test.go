@@ -3,7 +3,9 @@ package app_test
 import (
 	"context"
 	"encoding/hex"
+	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -142,5 +144,54 @@ func TestOneTraceRunsFromTheRequestThroughTheDatabaseIntoTheWorkflow(t *testing.
 		if strings.Contains(attr(s, "db.query.text"), "rita@restart.example") {
 			t.Errorf("a span holds a statement's values: %s", attr(s, "db.query.text"))
 		}
+	}
+}
+
+// TestMetricsCoverTheAPITheWorkerAndTemporal: one process's /metrics
+// holds the API's series per GraphQL operation, the delivery's (e-mail is
+// off here: the ticket's acknowledgement is recorded failed) and the
+// Temporal SDK's own (its workflow tasks and its requests), in
+// Prometheus's names.
+func TestMetricsCoverTheAPITheWorkerAndTemporal(t *testing.T) {
+	addr := freeAddr(t)
+	p := launch(t, t.TempDir(), addr)
+	defer p.deps.Close()
+	defer p.cancel()
+	id, _ := openTicket(t, addr)
+	ticketID, _ := strconv.Atoi(id)
+	waitRunning(t, p.deps.Temporal, ticketID)
+
+	want := []string{
+		`helpdesk_graphql_requests_total{operation="createTicket",outcome="ok"} 1`,
+		`helpdesk_graphql_request_duration_seconds_count{operation="createTicket"} 1`,
+		`helpdesk_notifications_delivered_total{channel="EMAIL",kind="TICKET_RECEIVED",status="failed"} 1`,
+		`temporal_workflow_task_execution_latency_seconds_bucket{`,
+		`temporal_request_total{`,
+		`temporal_long_request_total{`,
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var missing []string
+		for _, w := range want {
+			if !strings.Contains(string(b), w) {
+				missing = append(missing, w)
+			}
+		}
+		if len(missing) == 0 {
+			if testing.Verbose() {
+				t.Logf("%s", b)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %q:\n%s", missing, b)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
