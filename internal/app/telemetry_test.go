@@ -78,8 +78,9 @@ func attr(s *tracepb.Span, key string) string {
 // OTEL_EXPORTER_OTLP_ENDPOINT naming a collector (a real OTLP/gRPC
 // server here), the createTicket request's trace holds its HTTP span,
 // the SQL statement that inserts the ticket (its text, not its values),
-// the commit, the outbox's SignalWithStart and the workflow's handling of
-// the change in the worker.
+// the commit, the outbox's SignalWithStart, the workflow's handling of
+// the change in the worker and, when the ticket's SLA warning falls due,
+// the workflow's activity and its own statements.
 func TestOneTraceRunsFromTheRequestThroughTheDatabaseIntoTheWorkflow(t *testing.T) {
 	r := startReceiver(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+r.addr)
@@ -92,9 +93,18 @@ func TestOneTraceRunsFromTheRequestThroughTheDatabaseIntoTheWorkflow(t *testing.
 	p := launchWith(t, t.TempDir(), addr, extra)
 	defer p.deps.Close()
 	defer p.cancel()
-	id, number := openTicket(t, addr)
-	ticketID, _ := strconv.Atoi(id)
-	waitRunning(t, p.deps.Temporal, ticketID)
+	// A policy of seconds: the ticket's warning falls due a second after
+	// it is opened, and its workflow's activity records it.
+	pol := post(t, addr, `mutation { createSLAPolicy(input: {name: "Traced", timezone: "UTC", alwaysOpen: true, warningPercent: 50, targets: [
+		{priority: CRITICAL, firstResponseSeconds: 2, resolutionSeconds: 600}, {priority: HIGH, firstResponseSeconds: 7200, resolutionSeconds: 86400},
+		{priority: MEDIUM, firstResponseSeconds: 14400, resolutionSeconds: 172800}, {priority: LOW, firstResponseSeconds: 32400, resolutionSeconds: 259200}]}) { id } }`)
+	polID := pol["createSLAPolicy"].(map[string]any)["id"].(string)
+	o := post(t, addr, `mutation { createOrganization(input: {name: "Traced Ltd", region: "EU", timezone: "UTC", slaPolicyID: "`+polID+`"}) { id } }`)
+	org := o["createOrganization"].(map[string]any)["id"].(string)
+	c := post(t, addr, `mutation { createContact(input: {organizationID: "`+org+`", name: "Rita", email: "rita@traced.example", role: USER}) { id } }`)
+	contact := c["createContact"].(map[string]any)["id"].(string)
+	tk := post(t, addr, `mutation { createTicket(input: {requesterID: "`+contact+`", subject: "Down", description: "All down", priority: CRITICAL, category: INCIDENT, channel: API}) { id number } }`)
+	number := tk["createTicket"].(map[string]any)["number"].(string)
 
 	want := []struct {
 		what string
@@ -112,6 +122,10 @@ func TestOneTraceRunsFromTheRequestThroughTheDatabaseIntoTheWorkflow(t *testing.
 			return s.GetName() == "SignalWithStartWorkflow:TicketWorkflow" && s.GetKind() == tracepb.Span_SPAN_KIND_CLIENT
 		}},
 		{"the workflow's handling of the change", func(s *tracepb.Span) bool { return strings.HasPrefix(s.GetName(), "HandleSignal:") }},
+		{"the workflow's activity recording the warning", func(s *tracepb.Span) bool { return s.GetName() == "RunActivity:Act" }},
+		{"the activity's UPDATE of the ticket", func(s *tracepb.Span) bool {
+			return s.GetName() == "UPDATE" && strings.Contains(attr(s, "db.query.text"), "tickets")
+		}},
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -141,7 +155,7 @@ func TestOneTraceRunsFromTheRequestThroughTheDatabaseIntoTheWorkflow(t *testing.
 		time.Sleep(100 * time.Millisecond)
 	}
 	for _, s := range r.received() {
-		if strings.Contains(attr(s, "db.query.text"), "rita@restart.example") {
+		if strings.Contains(attr(s, "db.query.text"), "rita@traced.example") {
 			t.Errorf("a span holds a statement's values: %s", attr(s, "db.query.text"))
 		}
 	}
