@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"helpdesk/internal/apitest"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/ticketing"
@@ -123,5 +126,48 @@ func TestActOnAStaleTimerRecordsNothing(t *testing.T) {
 	if len(got.Events) != len(before.Events) || got.FirstResponseBreached || got.EscalationLevel != 0 {
 		t.Fatalf("after the stale breach: %d events (before %d), breached %v, level %d; want nothing changed",
 			len(got.Events), len(before.Events), got.FirstResponseBreached, got.EscalationLevel)
+	}
+}
+
+// TestTheSLACountersCountEachRecordedEventOnce: a warning and a breach
+// (which escalates) count once each under their clock and cause, also
+// when Temporal retries the breach's activity; a stale action counts
+// nothing.
+func TestTheSLACountersCountEachRecordedEventOnce(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{now: time.Date(2031, time.March, 17, 10, 0, 0, 0, time.UTC)}
+	e := apitest.New(t, apitest.Options{Clock: clock.Now})
+	token := slaSetup(t, e, 60, 600, 50, 30)
+	tk := e.CreateTicket(t, token, map[string]any{"priority": "CRITICAL"})
+	id := ticketID(t, tk.ID)
+	warn := pendingTimer(t, e, id, ticketing.Warn, sla.FirstResponse)
+	breach := pendingTimer(t, e, id, ticketing.Breach, sla.FirstResponse)
+	counters := workflows.NewSLACounters(prometheus.NewRegistry())
+	acts := &workflows.Activities{DB: e.DB.Client, Now: clock.Now, SLA: counters}
+
+	for _, tm := range []ticketing.Timer{warn, breach, breach, warn} { // the last two: a retry, a stale warning
+		clock.Set(tm.At.Add(10 * time.Millisecond))
+		if _, err := acts.Act(context.Background(), workflows.ActInput{TicketID: id, Timer: tm}); err != nil {
+			t.Fatalf("%s: %v", tm.Action, err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		got  prometheus.Counter
+		want float64
+	}{
+		{"warnings of the first-response clock", counters.Warnings.WithLabelValues(string(sla.FirstResponse)), 1},
+		{"breaches of the first-response clock", counters.Breaches.WithLabelValues(string(sla.FirstResponse)), 1},
+		{"escalations by the breach", counters.Escalations.WithLabelValues(workflows.EscalationBySLABreach), 1},
+		{"escalations by the ladder", counters.Escalations.WithLabelValues(workflows.EscalationByLadder), 0},
+		{"breaches of the resolution clock", counters.Breaches.WithLabelValues(string(sla.Resolution)), 0},
+	} {
+		var m dto.Metric
+		if err := c.got.Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.GetCounter().GetValue(); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }

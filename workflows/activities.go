@@ -12,6 +12,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/outboxmessage"
+	"helpdesk/internal/sla"
 	"helpdesk/internal/ticketing"
 	"helpdesk/internal/tickets"
 	"helpdesk/internal/viewer"
@@ -32,6 +33,9 @@ type Activities struct {
 	// recorded after its due time, in seconds
 	// (helpdesk_sla_breach_lateness_seconds).
 	BreachLateness prometheus.Observer
+	// SLA, when set, counts the warnings, breaches and escalations the
+	// actions record.
+	SLA *SLACounters
 	// AfterCommit, when set, is called after an action committed: it
 	// wakes the outbox and the delivery of the notifications it planned.
 	AfterCommit func()
@@ -86,6 +90,7 @@ func (a *Activities) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	if err := json.Unmarshal(m.Payload, &ch); err != nil {
 		return ActResult{}, err
 	}
+	ch.Trace = nil // the outbox's, not the workflow's state
 	if err := tx.Commit(); err != nil {
 		return ActResult{}, err
 	}
@@ -95,7 +100,71 @@ func (a *Activities) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	if timer.Action == ticketing.Breach && a.BreachLateness != nil {
 		a.BreachLateness.Observe(ticketing.Now(sys).Sub(timer.At).Seconds())
 	}
+	a.SLA.count(timer, ch.Events)
 	return ActResult{Acted: true, Change: &ch}, nil
+}
+
+// SLACounters count the events the automatic actions record, once each
+// when their change commits (a retried action finds itself done and
+// counts nothing): helpdesk_sla_warnings_total and
+// helpdesk_sla_breaches_total by clock, helpdesk_escalations_total by
+// cause (an SLA breach, or the escalation ladder's next level). An
+// agent's escalateTicket is not counted here: it is an API operation
+// (helpdesk_graphql_requests_total).
+type SLACounters struct {
+	Warnings, Breaches, Escalations *prometheus.CounterVec
+}
+
+// The causes of helpdesk_escalations_total.
+const (
+	EscalationBySLABreach = "sla_breach"
+	EscalationByLadder    = "ladder"
+)
+
+// NewSLACounters registers the counters in reg.
+func NewSLACounters(reg prometheus.Registerer) *SLACounters {
+	c := &SLACounters{
+		Warnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_sla_warnings_total", Help: "SLA_WARNING events recorded, by clock (FIRST_RESPONSE, RESOLUTION).",
+		}, []string{"clock"}),
+		Breaches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_sla_breaches_total", Help: "SLA_BREACHED events recorded, by clock (FIRST_RESPONSE, RESOLUTION).",
+		}, []string{"clock"}),
+		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_escalations_total", Help: "Automatic ESCALATED events recorded, by cause (sla_breach, ladder).",
+		}, []string{"cause"}),
+	}
+	reg.MustRegister(c.Warnings, c.Breaches, c.Escalations)
+	// Every series from the start, at 0: a dashboard's rate() sees the
+	// first breach, and an operator sees what exists.
+	for _, clock := range []sla.Clock{sla.FirstResponse, sla.Resolution} {
+		c.Warnings.WithLabelValues(string(clock))
+		c.Breaches.WithLabelValues(string(clock))
+	}
+	c.Escalations.WithLabelValues(EscalationBySLABreach)
+	c.Escalations.WithLabelValues(EscalationByLadder)
+	return c
+}
+
+// count counts the events of an action on tm.
+func (c *SLACounters) count(tm ticketing.Timer, events []EventRef) {
+	if c == nil {
+		return
+	}
+	for _, e := range events {
+		switch ticketing.EventKind(e.Kind) {
+		case ticketing.EventSLAWarning:
+			c.Warnings.WithLabelValues(string(tm.Clock)).Inc()
+		case ticketing.EventSLABreached:
+			c.Breaches.WithLabelValues(string(tm.Clock)).Inc()
+		case ticketing.EventEscalated:
+			cause := EscalationByLadder
+			if tm.Action == ticketing.Breach {
+				cause = EscalationBySLABreach
+			}
+			c.Escalations.WithLabelValues(cause).Inc()
+		}
+	}
 }
 
 // NewBreachLateness is the histogram of breach lateness, registered in

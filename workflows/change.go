@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"helpdesk/ent"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/internal/ticketing"
@@ -45,6 +48,11 @@ type TicketChange struct {
 	// (ticketing.Timers): business time and time zones never run in
 	// workflow code.
 	Timers []ticketing.Timer `json:"timers,omitempty"`
+	// Trace is the trace context of the request (or activity) that made
+	// the change (W3C traceparent, tracestate), when it was traced: the
+	// dispatcher's SignalWithStart continues that trace. Empty when
+	// tracing is off.
+	Trace map[string]string `json:"trace,omitempty"`
 }
 
 // EventRef names one event of a change.
@@ -97,6 +105,10 @@ func Enqueue(ctx context.Context, c *ent.Client, t *ent.Ticket, events []EventRe
 	ch, err := ChangeOf(ctx, c, t, events)
 	if err != nil {
 		return err
+	}
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		ch.Trace = map[string]string{}
+		propagation.TraceContext{}.Inject(ctx, propagation.MapCarrier(ch.Trace))
 	}
 	payload, err := json.Marshal(ch)
 	if err != nil {

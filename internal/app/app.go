@@ -16,9 +16,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"helpdesk/ent"
 	"helpdesk/internal/auth"
@@ -68,6 +66,8 @@ type Deps struct {
 	DB       *store.DB
 	Temporal client.Client
 	embedded *embeddedtemporal.Server
+	// telemetry is the registry and tracing of the process (telemetry.go).
+	telemetry *telemetry
 }
 
 // Close releases the dependencies.
@@ -81,6 +81,7 @@ func (d *Deps) Close() {
 	if d.DB != nil {
 		_ = d.DB.Close()
 	}
+	d.telemetry.close()
 }
 
 // Open opens the database (migrating it) and Temporal — the embedded
@@ -93,6 +94,11 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 			d.Close()
 		}
 	}()
+	tel, err := newTelemetry(ctx, role, log)
+	if err != nil {
+		return nil, err
+	}
+	d.telemetry = tel
 	if cfg.DatabaseURL == "" {
 		log.Info("opening the embedded database", "file", filepath.Join(cfg.DataDir, "helpdesk.db"))
 	} else {
@@ -108,6 +114,7 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 	if err := db.Migrate(ctx); err != nil {
 		return nil, err
 	}
+	tel.traceDB(db, ClientOptions(cfg))
 	if cfg.AdminToken != "" {
 		if err := auth.BootstrapAdmin(ctx, db.Client, cfg.AdminToken); err != nil {
 			return nil, err
@@ -128,10 +135,11 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 	}
 	// A lazy client lets the API start and take changes while Temporal is
 	// unreachable: the outbox delivers them once it is back.
-	tc, err := client.NewLazyClient(client.Options{
-		HostPort: addr, Namespace: cfg.TemporalNamespace,
-		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-client")),
-	})
+	opts := client.Options{HostPort: addr, Namespace: cfg.TemporalNamespace}
+	if err := tel.temporalOptions(&opts, log.With("component", "temporal-client")); err != nil {
+		return nil, err
+	}
+	tc, err := client.NewLazyClient(opts)
 	if err != nil {
 		return nil, fmt.Errorf("app: TEMPORAL_ADDRESS=%s: %w", addr, err)
 	}
@@ -184,13 +192,13 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	reg := prometheus.NewRegistry()
+	reg := deps.telemetry.registry()
 	// The outbox runs beside the workflows (worker and serve): an API
 	// process only writes changes, and its commits wake the workers'
 	// dispatchers (LISTEN/NOTIFY on PostgreSQL).
 	var disp *workflows.Dispatcher
 	if role != RoleAPI {
-		disp = &workflows.Dispatcher{DB: deps.DB.Client, Temporal: deps.Temporal, Lag: workflows.NewOutboxLag(reg),
+		disp = &workflows.Dispatcher{DB: deps.DB.Client, Temporal: deps.telemetry.outbox(deps.Temporal), Lag: workflows.NewOutboxLag(reg),
 			Logger: log.With("component", "outbox")}
 		var locks *workflows.PGTickets
 		if deps.DB.Dialect == dialect.Postgres {
@@ -247,9 +255,11 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 		if err != nil {
 			return err
 		}
+		dl.Delivered = deliver.NewDeliveredCounter(reg)
 		wg.Add(1)
 		go func() { defer wg.Done(); dl.Run(ctx) }()
-		acts := &workflows.Activities{DB: deps.DB.Client, BreachLateness: workflows.NewBreachLateness(reg), AfterCommit: kick}
+		acts := &workflows.Activities{DB: deps.DB.Client, BreachLateness: workflows.NewBreachLateness(reg),
+			SLA: workflows.NewSLACounters(reg), AfterCommit: kick}
 		w := workflows.NewWorker(deps.Temporal, workflows.WorkerOptions(), acts)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("app: starting the worker: %w", err)
@@ -297,7 +307,7 @@ func Serve(ctx context.Context, cfg config.Config, role Role, deps *Deps, log *s
 	if err != nil {
 		return fmt.Errorf("app: HELPDESK_ADDR=%s: %w (is another helpdesk running? set HELPDESK_ADDR to another port)", cfg.Addr, err)
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
+	hs := &http.Server{Handler: deps.telemetry.handler(handler), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("helpdesk is ready", "graphiql", "http://"+ln.Addr().String()+"/", "graphql", "http://"+ln.Addr().String()+"/graphql")

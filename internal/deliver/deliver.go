@@ -26,11 +26,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"helpdesk/ent"
 	"helpdesk/ent/notification"
 	"helpdesk/internal/notify"
+	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
 	"helpdesk/internal/webhook"
+	"helpdesk/workflows"
 )
 
 const (
@@ -94,6 +98,9 @@ type Deliverer struct {
 	Now     func() time.Time
 	Workers int
 	Logger  *slog.Logger
+	// Delivered, when set, counts the recorded attempts by kind, channel
+	// and status (see NewDeliveredCounter).
+	Delivered *prometheus.CounterVec
 
 	once sync.Once
 	kick chan struct{}
@@ -260,9 +267,11 @@ func (d *Deliverer) record(ctx context.Context, claimed []*ent.Notification, res
 	}
 	defer func() { _ = tx.Rollback() }()
 	var sent []int
+	statuses := make([]string, len(claimed))
 	for i, n := range claimed {
 		if results[i] == nil {
 			sent = append(sent, n.ID)
+			statuses[i] = StatusSent
 		}
 	}
 	if len(sent) > 0 {
@@ -279,10 +288,13 @@ func (d *Deliverer) record(ctx context.Context, claimed []*ent.Notification, res
 		u := tx.Notification.UpdateOneID(n.ID)
 		switch {
 		case d.permanent(n, err) || n.Attempts >= MaxAttempts:
+			statuses[i] = StatusFailed
 			u.SetStatus(notification.StatusFAILED).ClearNextAttemptAt().SetLastError(err.Error())
 			d.Logger.Warn("notification given up", "notification", n.ID, "kind", n.Kind, "channel", n.Channel,
+				"ticket", ticketing.Number(n.TicketID), "workflowID", workflows.TicketWorkflowID(n.TicketID),
 				"recipient", n.Recipient, "attempts", n.Attempts, "err", err)
 		default:
+			statuses[i] = StatusRetrying
 			u.SetNextAttemptAt(now.Add(Backoff(n.Attempts))).SetLastError(err.Error())
 		}
 		if errors.Is(err, ErrMailOff) {
@@ -293,7 +305,37 @@ func (d *Deliverer) record(ctx context.Context, claimed []*ent.Notification, res
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if d.Delivered != nil {
+		for i, n := range claimed {
+			d.Delivered.WithLabelValues(string(n.Kind), string(n.Channel), statuses[i]).Inc()
+		}
+	}
+	return nil
+}
+
+// The statuses of helpdesk_notifications_delivered_total: an attempt
+// sent, failed for good (given up, or not sendable: e-mail off), or to be
+// retried after its backoff.
+const (
+	StatusSent     = "sent"
+	StatusFailed   = "failed"
+	StatusRetrying = "retrying"
+)
+
+// NewDeliveredCounter is helpdesk_notifications_delivered_total,
+// registered in reg: the recorded delivery attempts by notification kind,
+// channel (EMAIL, WEBHOOK) and status (StatusSent, StatusFailed,
+// StatusRetrying).
+func NewDeliveredCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "helpdesk_notifications_delivered_total",
+		Help: "Notification delivery attempts recorded, by kind, channel and status (sent, failed, retrying).",
+	}, []string{"kind", "channel", "status"})
+	reg.MustRegister(c)
+	return c
 }
 
 func (d *Deliverer) permanent(n *ent.Notification, err error) bool {

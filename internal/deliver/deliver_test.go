@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"helpdesk/ent/notification"
 	"helpdesk/internal/apitest"
 	"helpdesk/internal/deliver"
@@ -96,5 +98,67 @@ func TestARefusedWebhookTargetFailsAtOnceWithTheReason(t *testing.T) {
 	}
 	if n.Status != notification.StatusFAILED || n.Attempts != 1 || n.LastError == nil || n.NextAttemptAt != nil {
 		t.Fatalf("notification %+v", n)
+	}
+}
+
+// TestDeliveriesAreCountedByChannelAndStatus: each recorded attempt
+// counts once in helpdesk_notifications_delivered_total, as sent, to be
+// retried (a receiver answering 503) or failed (e-mail off), matching
+// what the rows say.
+func TestDeliveriesAreCountedByChannelAndStatus(t *testing.T) {
+	var failing atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	e := apitest.New(t, apitest.Options{WebhookAllowPrivate: true})
+	tn := e.Tenant(t, "counted")
+	e.Do(t, apitest.AdminToken, `mutation($org: ID!, $url: String!) { createWebhook(input: {organizationID: $org, url: $url, secret: "counted-secret"}) }`,
+		map[string]any{"org": tn.OrgID, "url": srv.URL}, nil)
+	reg := prometheus.NewRegistry()
+	d := &deliver.Deliverer{DB: e.DB.Client, Webhooks: webhook.NewSender(webhook.Targets{AllowPrivate: true}), Delivered: deliver.NewDeliveredCounter(reg)}
+	ctx := viewer.SystemContext(context.Background())
+
+	e.CreateTicket(t, tn.User.Token, nil)
+	if _, err := d.DeliverOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	failing.Store(true)
+	e.CreateTicket(t, tn.User.Token, nil)
+	if _, err := d.DeliverOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	emails, err := e.DB.Client.Notification.Query().Where(notification.ChannelEQ(notification.ChannelEMAIL)).Count(ctx)
+	if err != nil || emails == 0 {
+		t.Fatalf("%d e-mail notifications planned (%v); the test needs some", emails, err)
+	}
+	got := map[string]float64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			if l["kind"] == "" {
+				t.Errorf("a series without its kind: %v", l)
+			}
+			got[l["channel"]+" "+l["status"]] += m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{"WEBHOOK sent": 1, "WEBHOOK retrying": 1, "EMAIL failed": float64(emails)}
+	if len(got) != len(want) {
+		t.Errorf("series %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %v, want %v (all: %v)", k, got[k], v, got)
+		}
 	}
 }

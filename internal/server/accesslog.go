@@ -9,8 +9,12 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"go.opentelemetry.io/otel/trace"
 
+	"helpdesk/ent"
+	"helpdesk/internal/ticketing"
 	"helpdesk/internal/viewer"
+	"helpdesk/workflows"
 )
 
 // accessLogMessage is the message of every access-log record, so a log
@@ -32,14 +36,19 @@ type accessRecord struct {
 	operation     string
 	operationType string
 	viewer        string
+	// ticket is the ID of the ticket the operation's root field answered
+	// with (createTicket, acceptTicket, ticketByNumber…), 0 for none.
+	ticket int
 }
 
 type accessRecordKey struct{}
 
 // withAccessLog logs one line per request once it is answered (for a
 // WebSocket: once the connection closes): method, path (never the query
-// string), status, duration, and, for GraphQL, the operation and the token
-// owner. No header value and no token is ever logged.
+// string), status, duration, and, for GraphQL, the operation, the token
+// owner and the ticket it answered with (ticket, workflowID), and the
+// trace ID when the request is traced. No header value and no token is
+// ever logged.
 func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -65,6 +74,13 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		if rec.viewer != "" {
 			attrs = append(attrs, slog.String("viewer", rec.viewer))
+		}
+		if rec.ticket != 0 {
+			attrs = append(attrs, slog.String("ticket", ticketing.Number(rec.ticket)),
+				slog.String("workflowID", workflows.TicketWorkflowID(rec.ticket)))
+		}
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			attrs = append(attrs, slog.String("traceID", sc.TraceID().String()))
 		}
 		rec.mu.Unlock()
 		level := slog.LevelInfo
@@ -121,4 +137,25 @@ func recordOperation(ctx context.Context, next graphql.OperationHandler) graphql
 		noteViewer(ctx, viewer.FromContext(ctx))
 	}
 	return next(ctx)
+}
+
+// noteTicket is a gqlgen AroundFields hook that records, for the access
+// log, the ticket a root field answered with: the first of the request.
+func noteTicket(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if fc := graphql.GetFieldContext(ctx); fc == nil || (fc.Object != "Mutation" && fc.Object != "Query") {
+		return res, err // not a root field
+	}
+	t, ok := res.(*ent.Ticket)
+	if !ok || t == nil {
+		return res, err
+	}
+	if rec, _ := ctx.Value(accessRecordKey{}).(*accessRecord); rec != nil {
+		rec.mu.Lock()
+		if rec.ticket == 0 {
+			rec.ticket = t.ID
+		}
+		rec.mu.Unlock()
+	}
+	return res, err
 }

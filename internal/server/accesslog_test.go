@@ -185,3 +185,38 @@ func wsSubscribe(t *testing.T, url, token, query string) {
 	}
 	_ = conn.Close(websocket.StatusNormalClosure, "done")
 }
+
+// TestAccessLogNamesTheTicketAnOperationAnsweredWith: the line of a
+// request whose root field answered with a ticket (creating it, looking
+// it up by number) carries its number and its workflow's ID, as the
+// worker's and the outbox's lines about it do; other lines carry none.
+func TestAccessLogNamesTheTicketAnOperationAnsweredWith(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t, apitest.Options{})
+	tn := e.Tenant(t, "access-log-ticket")
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	srv := httptest.NewServer(server.New(server.Options{Client: e.DB.Client, Logger: log}))
+	defer srv.Close()
+	env := *e
+	env.URL = srv.URL
+
+	tk := env.CreateTicket(t, tn.User.Token, nil)
+	env.Do(t, tn.User.Token, `query Lookup { ticketByNumber(number: "`+tk.Number+`") { id } }`, nil, nil)
+	env.Do(t, tn.User.Token, `query Page { tickets(first: 5) { totalCount } }`, nil, nil)
+	id, _ := strconv.Atoi(tk.ID)
+	wantWorkflow := "ticket-" + strconv.Itoa(id)
+	for _, op := range []string{"", "Lookup"} {
+		rec := logs.waitRecord(t, "operation "+op, func(rec map[string]any) bool {
+			name, _ := rec["operation"].(string) // the unnamed mutation has none
+			return name == op && rec["ticket"] != nil
+		})
+		if rec["ticket"] != tk.Number || rec["workflowID"] != wantWorkflow {
+			t.Errorf("%q: ticket %v workflowID %v, want %s %s", op, rec["ticket"], rec["workflowID"], tk.Number, wantWorkflow)
+		}
+	}
+	page := logs.waitRecord(t, "the page", func(rec map[string]any) bool { return rec["operation"] == "Page" })
+	if _, ok := page["ticket"]; ok {
+		t.Errorf("a page of tickets names one: %v", page)
+	}
+}

@@ -16,7 +16,15 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// operations and operationDuration count and time GraphQL operations
+	// (see operationLabel and outcomeLabel for their labels).
+	operations        *prometheus.CounterVec
+	operationDuration *prometheus.HistogramVec
 }
+
+// latencyBuckets resolve the API's latencies, from a cached read (about a
+// millisecond) to a slow page (seconds).
+var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
 
 func newMetrics(reg *prometheus.Registry) *metrics {
 	m := &metrics{
@@ -25,10 +33,19 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"handler", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "helpdesk_http_request_duration_seconds", Help: "HTTP request latency by handler.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+			Buckets: latencyBuckets,
 		}, []string{"handler"}),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_graphql_requests_total",
+			Help: "GraphQL operations by root field (operation) and outcome: ok, or the extensions.code of the first error.",
+		}, []string{"operation", "outcome"}),
+		operationDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "helpdesk_graphql_request_duration_seconds",
+			Help:    "GraphQL query and mutation latency by root field, from reading the request to the response.",
+			Buckets: latencyBuckets,
+		}, []string{"operation"}),
 	}
-	reg.MustRegister(m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(m.requests, m.duration, m.operations, m.operationDuration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -129,7 +129,7 @@ func New(o Options) http.Handler {
 	limiter := newRateLimiter(o.RateLimit)
 	guard := newAuthGuard(o.Client, o.AuthFailureRate, o.AuthFailureBurst)
 	ws := newSockets(o, limiter, guard)
-	gql := newGraphQL(o, ws)
+	gql := newGraphQL(o, ws, m)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.instrument("graphql", withCORS(o.CORSOrigins, gqlEndpoint(o, gql, limiter, guard))))
@@ -158,7 +158,7 @@ func New(o Options) http.Handler {
 }
 
 // newGraphQL builds the gqlgen server.
-func newGraphQL(o Options, ws *sockets) *handler.Server {
+func newGraphQL(o Options, ws *sockets, m *metrics) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
 		Client: o.Client, ErrorPresenter: errorPresenter(o.Logger), Events: o.Events},
 		Complexity: complexityRoot(),
@@ -182,6 +182,10 @@ func newGraphQL(o Options, ws *sockets) *handler.Server {
 	srv.Use(operations{ws})
 	srv.AroundOperations(singleResult(o.AfterMutation))
 	srv.AroundFields(liveViewer)
+	srv.AroundFields(noteTicket)
+	// Registered last, so outermost: they see every answer as sent.
+	srv.AroundOperations(m.observeOperation)
+	srv.Use(observeRefusal{m})
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverFunc(o.Logger))
 	return srv
