@@ -2,14 +2,21 @@ package server
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/lib/pq"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -31,7 +38,24 @@ const (
 	CodeConflict          = "CONFLICT"
 	CodeInvalidTransition = "INVALID_TRANSITION"
 	CodeRateLimited       = "RATE_LIMITED"
+	CodeUnavailable       = "UNAVAILABLE"
 	CodeInternal          = "INTERNAL"
+)
+
+// UnavailableRetryAfter is the Retry-After of an UNAVAILABLE answer
+// (HTTP 503). A PostgreSQL restart or fail-over takes a few seconds; a
+// client that waits this long between tries finds it back soon after it
+// is, without a storm of retries meanwhile.
+const UnavailableRetryAfter = 2 * time.Second
+
+// The messages of UNAVAILABLE. A mutation that fails so made no change
+// (its transaction never committed), except one whose commit the database
+// did not confirm: that change may have been saved, so the client reads
+// it back before making it again (createTicket's idempotencyKey makes a
+// retry safe).
+const (
+	unavailableMessage   = "the database is unreachable; retry in a few seconds (Retry-After)"
+	commitUnknownMessage = "the database became unreachable while the change was committed: it may or may not have been saved; read it back (or retry with the same idempotencyKey) in a few seconds"
 )
 
 // notFoundMessage is the one answer for an object that does not exist or
@@ -46,6 +70,10 @@ func classify(err error) (code, msg string) {
 	var verr *ent.ValidationError
 	var cerr *ent.ConstraintError
 	switch {
+	case errors.Is(err, errCommitUnknown) && unreachable(err):
+		return CodeUnavailable, commitUnknownMessage
+	case unreachable(err):
+		return CodeUnavailable, unavailableMessage
 	case errors.Is(err, viewer.ErrUnauthenticated):
 		return CodeUnauthenticated, clean(viewer.ErrUnauthenticated)
 	case errors.Is(err, viewer.ErrForbidden), errors.Is(err, privacy.Deny):
@@ -66,6 +94,33 @@ func classify(err error) (code, msg string) {
 		return CodeConflict, "already exists: " + uniqueWhat(cerr)
 	}
 	return CodeInternal, "internal error"
+}
+
+// unreachable reports whether err says the database cannot be reached
+// now — rather than that a statement is wrong: a connection refused,
+// reset or timed out (lib/pq dials with a connect_timeout), a connection
+// database/sql or lib/pq found broken, or PostgreSQL saying it is
+// shutting down, starting up, out of connection slots or that the
+// connection failed (SQLSTATE class 08). All of these pass once the
+// database is back, so the client is told to retry, not that we failed.
+func unreachable(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "57P01", // admin_shutdown: pg_ctl stop -m fast, pg_terminate_backend
+			"57P02", // crash_shutdown: another backend crashed, or stop -m immediate
+			"57P03", // cannot_connect_now: starting up, shutting down, in recovery
+			"53300": // too_many_connections
+			return true
+		}
+		return pqErr.Code.Class() == "08" // connection_exception
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // apiName is the GraphQL name of a field named in snake case by the data
@@ -214,8 +269,11 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				code, msg = CodeBadUserInput, argumentMessage(where, err)
 			}
 		}
-		if code == CodeInternal && !errors.Is(err, context.Canceled) {
+		switch {
+		case code == CodeInternal && !errors.Is(err, context.Canceled):
 			log.ErrorContext(ctx, "graphql: internal error", "path", pres.Path.String(), "err", err)
+		case code == CodeUnavailable:
+			log.WarnContext(ctx, "graphql: database unreachable", "path", pres.Path.String(), "err", err)
 		}
 		pres.Message = msg
 		pres.Extensions = map[string]any{"code": code}

@@ -31,7 +31,7 @@ const (
 // the label set stays what it is.
 var knownCodes = map[string]bool{
 	CodeUnauthenticated: true, CodeForbidden: true, CodeNotFound: true, CodeBadUserInput: true,
-	CodeConflict: true, CodeInvalidTransition: true, CodeRateLimited: true, CodeInternal: true,
+	CodeConflict: true, CodeInvalidTransition: true, CodeRateLimited: true, CodeUnavailable: true, CodeInternal: true,
 }
 
 // observeOperation is a gqlgen AroundOperations hook that counts each

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -169,6 +168,8 @@ func newGraphQL(o Options, ws *sockets, m *metrics) *handler.Server {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(parserTokenLimit)
+	// The first extension is the outermost: it sees every answer's errors.
+	srv.Use(noteUnavailable{})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(queryLimits{MaxDepth: MaxDepth, MaxAliases: MaxAliases})
@@ -177,7 +178,7 @@ func newGraphQL(o Options, ws *sockets, m *metrics) *handler.Server {
 	srv.AroundRootFields(requireViewer)
 	srv.AroundResponses(countResponses(o.MaxResponseObjects))
 	srv.AroundFields(countObjects)
-	srv.Use(entgql.Transactioner{TxOpener: o.Client})
+	srv.Use(transactioner{client: o.Client, present: errorPresenter(o.Logger)})
 	srv.AroundOperations(recordOperation)
 	srv.Use(operations{ws})
 	srv.AroundOperations(singleResult(o.AfterMutation))
@@ -266,6 +267,11 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter, guard *authG
 				w.Header().Set("WWW-Authenticate", `Bearer realm="helpdesk"`)
 				writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "unknown or revoked token, or its owner is deactivated")
 				return
+			} else if err != nil && unreachable(err) {
+				o.Logger.WarnContext(ctx, "server: authenticating: database unreachable", "err", err)
+				w.Header().Set("Retry-After", strconv.Itoa(retryAfter(UnavailableRetryAfter)))
+				writeError(w, http.StatusServiceUnavailable, CodeUnavailable, unavailableMessage)
+				return
 			} else if err != nil {
 				o.Logger.ErrorContext(ctx, "server: authenticating", "err", err)
 				writeError(w, http.StatusServiceUnavailable, CodeInternal, "could not check the token; try again")
@@ -286,6 +292,11 @@ func gqlEndpoint(o Options, gql http.Handler, limiter *rateLimiter, guard *authG
 		}
 		if o.Clock != nil {
 			ctx = ticketing.WithClock(ctx, o.Clock)
+		}
+		if !isWebSocketUpgrade(r) {
+			out := &outage{}
+			ctx = withOutage(ctx, out)
+			w = &outageWriter{ResponseWriter: w, o: out}
 		}
 		gql.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -44,6 +44,7 @@ const (
 	closeForbidden       = 4403 // bad or missing token
 	closeTooManyRequests = 4429 // over the failed-authentication limit
 	closeInternal        = 1011 // the token could not be checked
+	closeTryAgainLater   = 1013 // the database is unreachable: retry shortly
 )
 
 // socket is the state of one WebSocket connection, put in the context of
@@ -130,6 +131,9 @@ func (s *sockets) init(ctx context.Context, p transport.InitPayload) (context.Co
 		return refuse(ctx, closeTooManyRequests, "too many failed authentications; retry later"), nil, err
 	case errors.Is(err, viewer.ErrUnauthenticated):
 		return refuse(ctx, closeForbidden, "unauthenticated: send a valid token"), nil, err
+	case unreachable(err):
+		s.log.WarnContext(ctx, "server: authenticating a WebSocket: database unreachable", "err", err)
+		return refuse(ctx, closeTryAgainLater, "the database is unreachable; retry in a few seconds"), nil, err
 	case err != nil:
 		s.log.ErrorContext(ctx, "server: authenticating a WebSocket", "err", err)
 		return refuse(ctx, closeInternal, "could not check the token; try again"), nil, err
@@ -213,10 +217,10 @@ func (o operations) InterceptOperation(ctx context.Context, next graphql.Operati
 	}
 	v, err := auth.Recheck(ctx, o.s.client, viewer.FromContext(ctx))
 	if err != nil {
-		if !errors.Is(err, viewer.ErrUnauthenticated) {
+		code, msg := classify(err)
+		if code == CodeInternal {
 			o.s.log.ErrorContext(ctx, "server: rechecking a WebSocket's token", "err", err)
 		}
-		code, msg := classify(err)
 		if code == CodeInternal {
 			msg = "could not check the token; try again"
 		}

@@ -8,8 +8,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -62,7 +64,7 @@ func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, er
 	)
 	if url != "" {
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", url)
+		db, err = sql.Open("postgres", withConnectTimeout(url))
 		if err != nil {
 			return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
 		}
@@ -104,6 +106,30 @@ func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, er
 	}
 	drv := entsql.OpenDB(dia, db)
 	return &DB{Client: NewClient(drv, opts...), SQL: db, Dialect: dia, lock: lock}, nil
+}
+
+// connectTimeout bounds each new connection to PostgreSQL (lib/pq's
+// connect_timeout, in seconds) unless DATABASE_URL sets its own: a
+// database host that drops packets, rather than refusing, would otherwise
+// hold each request for the system's TCP timeout (about two minutes)
+// before it answers UNAVAILABLE. A healthy server connects in
+// milliseconds, a busy one well within this.
+const connectTimeout = 5
+
+// withConnectTimeout adds connectTimeout to a postgres:// URL that has no
+// connect_timeout (a key=value DSN is left as it is).
+func withConnectTimeout(dsn string) string {
+	u, err := neturl.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") != "" {
+		return dsn
+	}
+	q.Set("connect_timeout", strconv.Itoa(connectTimeout))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // NewClient wraps an already open driver (tests count its queries).
