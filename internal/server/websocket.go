@@ -220,8 +220,6 @@ func (o operations) InterceptOperation(ctx context.Context, next graphql.Operati
 		code, msg := classify(err)
 		if code == CodeInternal {
 			o.s.log.ErrorContext(ctx, "server: rechecking a WebSocket's token", "err", err)
-		}
-		if code == CodeInternal {
 			msg = "could not check the token; try again"
 		}
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{codedError(code, "%s", msg)}})
