@@ -2,9 +2,17 @@
 // GraphQL API. It has three scenarios.
 //
 // The mix (the default) reports the latency and throughput of ticket
-// creation, lookup by number and the newest page of tickets:
+// creation, lookup by number and the newest page of 50 tickets (with
+// organization, requester and assignee), each measured alone in its own
+// phase of -duration, then of a portal's mix (mixed: 20 % createTicket,
+// 40 % ticketByNumber, 40 % ticketsPage); -ops selects phases. With
+// -outbox-metrics naming the /metrics of every process that runs the
+// outbox (serve, or each worker), the createTicket phase also reports the
+// outbox lag of its tickets (commit → workflow: p50, p99, max) after
+// waiting up to 30 s for the outbox to deliver them:
 //
-//	go run ./cmd/helpdesk-bench -addr http://127.0.0.1:8080 -token ADMIN_TOKEN -clients 16 -duration 20s -json out.json
+//	go run ./cmd/helpdesk-bench -addr http://127.0.0.1:8080 -token ADMIN_TOKEN -clients 16 -duration 20s \
+//	    -outbox-metrics http://127.0.0.1:9091/metrics,http://127.0.0.1:9092/metrics -json out.json
 //
 // The breach scenario creates a 24x7 SLA policy and -tickets tickets on it
 // whose first responses fall due within -window after creating ends,
@@ -33,12 +41,14 @@
 // measured. Flags of one scenario are refused with the others. Progress
 // goes to stderr, the report to stdout.
 //
-// Exit status: 0 when every mix operation had successful requests, or when
+// Exit status: 0 when every phase run had successful requests (and, with
+// -outbox-metrics, the outbox delivered every ticket created), or when
 // the breach run met its targets (p99 < 1 s, max < 2 s, no missing,
 // duplicated or early breach, every ticket created and read), or the
 // autoreply run met its (p99 < 1 s, no missing, duplicated or misaddressed
 // auto-reply, every ticket created); 1 when preparation failed, the
-// autoreply probe got no mail, a mix operation had none, or a target was
+// autoreply probe got no mail, a phase had none, the outbox did not
+// deliver every ticket of the createTicket phase within 30 s, or a target was
 // missed; 2 for invalid flags; 130 when interrupted (the mix's partial
 // report is still printed and written; an interrupted breach or autoreply
 // run reports nothing).
@@ -80,12 +90,14 @@ var scenarios = []string{scenarioMix, scenarioBreach, scenarioAutoreply}
 // scenarioFlags names the flags that belong to some scenarios only, and
 // which; every other flag is common to all.
 var scenarioFlags = map[string][]string{
-	"duration":  {scenarioMix},
-	"tickets":   {scenarioBreach, scenarioAutoreply},
-	"window":    {scenarioBreach},
-	"grace":     {scenarioBreach, scenarioAutoreply},
-	"metrics":   {scenarioBreach},
-	"smtp-sink": {scenarioAutoreply},
+	"duration":       {scenarioMix},
+	"ops":            {scenarioMix},
+	"outbox-metrics": {scenarioMix},
+	"tickets":        {scenarioBreach, scenarioAutoreply},
+	"window":         {scenarioBreach},
+	"grace":          {scenarioBreach, scenarioAutoreply},
+	"metrics":        {scenarioBreach},
+	"smtp-sink":      {scenarioAutoreply},
 }
 
 // defaultTickets is each scenario's -tickets when the flag is not given:
@@ -105,7 +117,9 @@ type options struct {
 	jsonPath string
 	quiet    bool
 	// mix
-	duration time.Duration
+	duration      time.Duration
+	ops           []string
+	outboxMetrics []string
 	// breach and autoreply
 	tickets int
 	grace   time.Duration
@@ -141,7 +155,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAutoreply(ctx, opts, stdout, stderr)
 	}
 
-	cfg := bench.Config{Addr: opts.addr, Token: opts.token, Clients: opts.clients, Duration: opts.duration}
+	cfg := bench.Config{Addr: opts.addr, Token: opts.token, Clients: opts.clients, Duration: opts.duration,
+		Ops: opts.ops, OutboxMetrics: opts.outboxMetrics}
 	if !opts.quiet {
 		cfg.Progress = stderr
 	}
@@ -162,11 +177,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 			status = 1
 		}
 	}
-	for _, name := range []string{bench.OpCreateTicket, bench.OpTicketByNumber, bench.OpTicketsPage} {
+	for _, name := range rep.Phases {
 		if s := rep.Operations[name]; s.Requests-s.Errors == 0 && !rep.Interrupted {
 			fmt.Fprintf(stderr, "bench: no successful %s request\n", name)
 			status = 1
 		}
+	}
+	if lag := rep.Operations[bench.OpCreateTicket].OutboxLag; lag != nil && lag.Undelivered > 0 {
+		fmt.Fprintf(stderr, "bench: the outbox had not delivered %d of the createTicket phase's tickets 30 s after it: it does not keep up\n", lag.Undelivered)
+		status = 1
+	}
+	if rep.LagProblem != "" {
+		fmt.Fprintf(stderr, "bench: outbox lag not measured: %s\n", rep.LagProblem)
+		status = 1
 	}
 	if rep.Interrupted {
 		fmt.Fprintln(stderr, "bench: interrupted; the report covers the time measured so far")
@@ -256,7 +279,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	// The env default is applied after parsing so -h never prints a secret.
 	fs.StringVar(&o.token, "token", "", "an ADMIN agent's `token` (default $HELPDESK_ADMIN_TOKEN)")
 	fs.IntVar(&o.clients, "clients", 16, "concurrent clients, each with its own contact token (breach, autoreply: those creating the tickets)")
-	fs.DurationVar(&o.duration, "duration", 20*time.Second, "mix: length of the measured phase")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "mix: length of each measured phase")
+	var ops, outbox string
+	fs.StringVar(&ops, "ops", strings.Join(bench.Phases, ","), "mix: comma-separated `phases` to run, each alone for -duration")
+	fs.StringVar(&outbox, "outbox-metrics", "", "mix: comma-separated Prometheus `URLs` of every process running the outbox (serve, or each worker), read for the createTicket phase's outbox lag")
 	// 0 stands for the scenario's default (defaultTickets), applied below.
 	fs.IntVar(&o.tickets, "tickets", 0, fmt.Sprintf("breach, autoreply: tickets to create, 1 to %d (default %d for breach, %d for autoreply)",
 		bench.MaxBreachTickets, defaultTickets[scenarioBreach], defaultTickets[scenarioAutoreply]))
@@ -312,6 +338,22 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	if o.clients < 1 || o.clients > maxClients {
 		return o, fmt.Errorf("bench: -clients must be between 1 and %d, got %d", maxClients, o.clients)
 	}
+	for _, op := range splitList(ops) {
+		if !slices.Contains(bench.Phases, op) {
+			return o, fmt.Errorf("bench: -ops: unknown phase %q: want some of %s", op, strings.Join(bench.Phases, ","))
+		}
+		o.ops = append(o.ops, op)
+	}
+	if len(o.ops) == 0 {
+		return o, fmt.Errorf("bench: -ops is empty: want some of %s", strings.Join(bench.Phases, ","))
+	}
+	for _, raw := range splitList(outbox) {
+		m, err := url.Parse(raw)
+		if err != nil || m.Scheme != "http" && m.Scheme != "https" || m.Host == "" {
+			return o, fmt.Errorf("bench: -outbox-metrics %q: want URLs such as http://127.0.0.1:9090/metrics, comma-separated", raw)
+		}
+		o.outboxMetrics = append(o.outboxMetrics, raw)
+	}
 	switch o.scenario {
 	case scenarioMix:
 		if o.duration <= 0 {
@@ -356,6 +398,17 @@ func validateAutoreply(o options) error {
 		return fmt.Errorf("bench: -smtp-sink %q: name the host too (e.g. 127.0.0.1:%s), it is the one HELPDESK_SMTP_URL must name", o.smtpSink, port)
 	}
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // writeJSON writes a report's JSON form to path.

@@ -2,16 +2,19 @@ package main
 
 import (
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"helpdesk/internal/bench"
 )
 
 // defaults are the options of an empty command line (with a token): the
 // mix, which has no ticket count.
 func defaults(token string) options {
 	return options{scenario: "mix", addr: "http://127.0.0.1:8080", token: token, clients: 16, duration: 20 * time.Second,
-		window: 60 * time.Second, grace: 10 * time.Second, smtpSink: "127.0.0.1:2526"}
+		window: 60 * time.Second, grace: 10 * time.Second, smtpSink: "127.0.0.1:2526", ops: bench.Phases}
 }
 
 // scenarioDefaults are the options of "-scenario name" alone: the
@@ -62,6 +65,17 @@ func TestParseFlags(t *testing.T) {
 				o.scenario, o.tickets, o.window, o.grace, o.clients, o.metrics, o.quiet = "breach", 50, 5*time.Second, 3*time.Second, 4, "http://127.0.0.1:9090/metrics", true
 			}),
 		},
+		{
+			name: "the mix runs the phases -ops names and reads the outbox lag of the processes -outbox-metrics names",
+			args: []string{"-token", "T", "-ops", "createTicket, mixed", "-outbox-metrics", "http://w1:9090/metrics,http://w2:9090/metrics"},
+			want: with(defaults("T"), func(o *options) {
+				o.ops, o.outboxMetrics = []string{"createTicket", "mixed"}, []string{"http://w1:9090/metrics", "http://w2:9090/metrics"}
+			}),
+		},
+		{name: "an unknown phase → -ops", args: []string{"-token", "T", "-ops", "createTicket,tickets"}, wantErr: "-ops"},
+		{name: "no phase → -ops", args: []string{"-token", "T", "-ops", ","}, wantErr: "-ops"},
+		{name: "outbox metrics without scheme → -outbox-metrics", args: []string{"-token", "T", "-outbox-metrics", "w1:9090"}, wantErr: "-outbox-metrics"},
+		{name: "the mix's -ops is refused by breach", args: []string{"-token", "T", "-scenario", "breach", "-ops", "mixed"}, wantErr: "-ops"},
 		{name: "the largest ticket count is valid", args: []string{"-token", "T", "-scenario", "breach", "-tickets", "100000"},
 			want: with(defaults("T"), func(o *options) { o.scenario, o.tickets = "breach", 100000 })},
 		{name: "the shortest window is valid", args: []string{"-token", "T", "-scenario", "breach", "-window", "1s"},
@@ -126,7 +140,7 @@ func TestParseFlags(t *testing.T) {
 				if err != nil {
 					t.Fatalf("parseFlags(%q): %v", tt.args, err)
 				}
-				if got != tt.want {
+				if !reflect.DeepEqual(got, tt.want) {
 					t.Errorf("parseFlags(%q) = %+v, want %+v", tt.args, got, tt.want)
 				}
 				return

@@ -34,7 +34,20 @@ import (
 	"helpdesk/internal/store"
 )
 
+// gcPercent is the garbage collector's target (GOGC) unless the GOGC
+// variable sets another: a request allocates a great deal for its size (a
+// page of 50 tickets goes through ent's rows, gqlgen's field tree and JSON),
+// and at Go's default of 100 a loaded process spent about a third of its
+// CPU collecting. At 400 the heap may grow to five times what is live —
+// a few hundred MB with the in-process Temporal — for 15–45 % more requests
+// per second in the load command (docs/performance.md). GOMEMLIMIT, if
+// set, still bounds it.
+const gcPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "helpdesk:", err)
 		os.Exit(1)

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"testing"
 
 	"helpdesk/internal/config"
@@ -153,4 +156,38 @@ func first(s string) string {
 		return s[:200]
 	}
 	return s
+}
+
+// TestTheGarbageCollectorTargetsFourHundredPercentUnlessGOGCSaysOtherwise:
+// the process's own GOGC default (gcPercent), seen in its /metrics, and an
+// operator's GOGC wins over it.
+func TestTheGarbageCollectorTargetsFourHundredPercentUnlessGOGCSaysOtherwise(t *testing.T) {
+	for _, tc := range []struct {
+		gogc string
+		want string
+	}{{"", "go_gc_gogc_percent 400"}, {"150", "go_gc_gogc_percent 150"}} {
+		dir, addr := t.TempDir(), freeAddr(t)
+		var env []string
+		for _, kv := range daemonEnv(dir, addr, "") {
+			if !strings.HasPrefix(kv, "GOGC=") {
+				env = append(env, kv)
+			}
+		}
+		if tc.gogc != "" {
+			env = append(env, "GOGC="+tc.gogc)
+		}
+		d := startDaemon(t, "gogc"+tc.gogc, dir, env)
+		waitReady(t, d, addr)
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), "\n"+tc.want+"\n") {
+			t.Errorf("GOGC=%q: /metrics lacks %q", tc.gogc, tc.want)
+		}
+		_ = d.cmd.Process.Signal(syscall.SIGTERM)
+		<-d.exited
+	}
 }

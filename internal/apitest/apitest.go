@@ -12,7 +12,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"helpdesk/internal/deliver"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,11 +24,13 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"helpdesk/ent"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/deliver"
 	"helpdesk/internal/embeddedtemporal"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
@@ -117,6 +118,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	e := &Env{DB: db, HTTP: &http.Client{Timeout: 30 * time.Second}}
 	var kick func()
+	// One registry for the server's and the dispatcher's metrics, as a
+	// serve process has: /metrics shows both.
+	reg := prometheus.NewRegistry()
 	if o.Temporal {
 		e.TemporalDir = t.TempDir()
 		e.StartTemporal(t, 0)
@@ -132,7 +136,8 @@ func New(t testing.TB, o Options) *Env {
 		}
 		t.Cleanup(w.Stop)
 		e.Dispatcher = &workflows.Dispatcher{DB: db.Client, Temporal: tc, Interval: 100 * time.Millisecond,
-			Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+			Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Lag:    workflows.NewOutboxLag(reg)}
 		if db.Dialect == dialect.Postgres {
 			e.Dispatcher.Tickets = workflows.PostgresTickets(db.SQL)
 		}
@@ -171,7 +176,7 @@ func New(t testing.TB, o Options) *Env {
 		failureRate = -1 // off
 	}
 	srv := httptest.NewServer(server.New(server.Options{
-		Client: db.Client, RateLimit: o.RateLimit, AfterMutation: kick,
+		Client: db.Client, Registry: reg, RateLimit: o.RateLimit, AfterMutation: kick,
 		CORSOrigins: o.CORSOrigins, BodyReadTimeout: o.BodyReadTimeout, SocketInitTimeout: o.SocketInitTimeout,
 		AuthFailureRate: failureRate, AuthFailureBurst: o.AuthFailureBurst,
 		MaxSubscriptionsPerConnection: o.MaxSubscriptionsPerConnection, MaxSubscriptionsPerToken: o.MaxSubscriptionsPerToken,

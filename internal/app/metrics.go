@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,9 @@ const (
 )
 
 // serveMetrics serves reg's /metrics on a listener of its own at addr
-// (HELPDESK_METRICS_ADDR) until stop is called. The API registers its HTTP
+// (HELPDESK_METRICS_ADDR) until stop is called, with Go's profiles under
+// /debug/pprof/: the operators' port, never the API's, since a profile
+// shows the process's insides and a CPU profile costs while it runs. The API registers its HTTP
 // series in reg; a worker, which serves no HTTP, gets the Go runtime and
 // process series.
 func serveMetrics(addr string, reg *prometheus.Registry, role Role, log *slog.Logger) (stop func(), err error) {
@@ -37,6 +40,11 @@ func serveMetrics(addr string, reg *prometheus.Registry, role Role, log *slog.Lo
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: metricsReadHeaderTimeout}
 	done := make(chan struct{})
 	go func() {

@@ -87,7 +87,8 @@ func TestMetricsStayOnTheAPIPortByDefault(t *testing.T) {
 
 // TestMetricsMoveToTheirOwnListenerWithMetricsAddr: with
 // HELPDESK_METRICS_ADDR, /metrics is served there (counting the API's
-// requests) and no longer on the API port.
+// requests) and no longer on the API port; Go's profiles are served there
+// too, and never on the API port.
 func TestMetricsMoveToTheirOwnListenerWithMetricsAddr(t *testing.T) {
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	p := launchWith(t, t.TempDir(), addr, map[string]string{"HELPDESK_METRICS_ADDR": metricsAddr})
@@ -101,6 +102,12 @@ func TestMetricsMoveToTheirOwnListenerWithMetricsAddr(t *testing.T) {
 	}
 	if code, _ := fetch(t, "http://"+metricsAddr+"/graphql"); code != http.StatusNotFound {
 		t.Errorf("GET /graphql on the metrics listener: %d, want 404", code)
+	}
+	if code, body := fetch(t, "http://"+metricsAddr+"/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile") {
+		t.Errorf("GET /debug/pprof/heap on HELPDESK_METRICS_ADDR: %d %.100q", code, body)
+	}
+	if code, _ := fetch(t, "http://"+addr+"/debug/pprof/heap?debug=1"); code != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/heap on the API port: %d, want 404", code)
 	}
 }
 

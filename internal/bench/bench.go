@@ -74,9 +74,27 @@ const (
 	OpTicketsPage    = "ticketsPage"
 )
 
-// opNames lists the measured operations in the order clients cycle through
-// them; an operation's index here identifies it inside the package.
+// OpMixed is the phase of a portal's mix: mixWrites createTicket in every
+// ten requests, the rest ticketByNumber and ticketsPage half each.
+const OpMixed = "mixed"
+
+// Phases are the measured phases in the order a run takes them; each
+// measures its operation alone (mixed: the mix) for Config.Duration.
+var Phases = []string{OpCreateTicket, OpTicketByNumber, OpTicketsPage, OpMixed}
+
+// mixWrites is the writes in every ten requests of the mixed phase: a
+// portal's 80 % reads, 20 % writes.
+const mixWrites = 2
+
+// opNames lists the measured operations; an operation's index here (opCreate,
+// opByNumber, opPage) identifies it inside the package.
 var opNames = [...]string{OpCreateTicket, OpTicketByNumber, OpTicketsPage}
+
+const (
+	opCreate = iota
+	opByNumber
+	opPage
+)
 
 const numOps = len(opNames)
 
@@ -90,8 +108,15 @@ type Config struct {
 	// Clients is the number of concurrent clients, each with its own
 	// contact token.
 	Clients int
-	// Duration is how long the measured phase lasts.
+	// Duration is how long each measured phase lasts.
 	Duration time.Duration
+	// Ops selects the phases to run, in the order of Phases whatever
+	// their order here; nil runs them all.
+	Ops []string
+	// OutboxMetrics are the Prometheus URLs of the processes that run the
+	// outbox (serve, or every worker); when set, the createTicket phase
+	// reports its outbox lag from their helpdesk_outbox_lag_seconds.
+	OutboxMetrics []string
 	// Progress receives a line a second during the measured phase and a few
 	// lines about preparation; nil: none.
 	Progress io.Writer
@@ -107,11 +132,16 @@ type Report struct {
 
 	// Clients is the number of clients that ran.
 	Clients int `json:"-"`
-	// Measured is the length of the measured phase: Config.Duration, or
-	// less when the context ended it early.
+	// Phases are the phases measured, in order.
+	Phases []string `json:"-"`
+	// Measured is the length of each measured phase: Config.Duration, or
+	// less for the last when the context ended it early.
 	Measured time.Duration `json:"-"`
-	// Interrupted reports that the context ended the run before Duration.
+	// Interrupted reports that the context ended the run before its last
+	// phase had run for Duration.
 	Interrupted bool `json:"-"`
+	// LagProblem says why the outbox lag could not be read, if so.
+	LagProblem string `json:"-"`
 	// ErrorSamples are the first distinct errors seen, in order of first
 	// appearance, each with how often it occurred.
 	ErrorSamples []ErrorSample `json:"-"`
@@ -146,6 +176,11 @@ type OpStats struct {
 	P99Ms float64 `json:"p99_ms"`
 	// MaxMs is the highest latency.
 	MaxMs float64 `json:"max_ms"`
+	// OutboxLag is the createTicket phase's lag from commit to workflow,
+	// when Config.OutboxMetrics names the processes to read it from.
+	OutboxLag *LagStats `json:"outbox_lag,omitempty"`
+	// ByOperation breaks the mixed phase down by operation.
+	ByOperation map[string]OpStats `json:"by_operation,omitempty"`
 }
 
 // Run prepares the server, runs the measured phase and returns its report.
@@ -172,12 +207,41 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
+	var lag *lagScraper
+	if len(cfg.OutboxMetrics) > 0 {
+		lag = &lagScraper{hc: hc}
+		for _, raw := range cfg.OutboxMetrics {
+			u, err := metricsURL(raw)
+			if err != nil {
+				return nil, err
+			}
+			lag.urls = append(lag.urls, u)
+		}
+		if _, err := lag.scrape(ctx); err != nil {
+			return nil, err
+		}
+	}
+
 	fx, err := prepare(ctx, c, cfg, logf)
 	if err != nil {
 		return nil, err
 	}
-	logf("bench: measuring %d clients for %s", cfg.Clients, cfg.Duration)
-	return measure(ctx, c, cfg, fx), nil
+	logf("bench: measuring %d clients for %s in each phase: %s", cfg.Clients, cfg.Duration, strings.Join(cfg.phases(), ", "))
+	return measure(ctx, c, cfg, fx, lag), nil
+}
+
+// phases lists the phases cfg selects, in the order of Phases.
+func (cfg Config) phases() []string {
+	if len(cfg.Ops) == 0 {
+		return Phases
+	}
+	var out []string
+	for _, p := range Phases {
+		if slices.Contains(cfg.Ops, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // validate checks the fields Run cannot work without.
@@ -191,6 +255,11 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("bench: clients must be at least 1, got %d", cfg.Clients)
 	case cfg.Duration <= 0:
 		return fmt.Errorf("bench: duration must be positive, got %s", cfg.Duration)
+	}
+	for _, op := range cfg.Ops {
+		if !slices.Contains(Phases, op) {
+			return fmt.Errorf("bench: unknown operation %q: want some of %s", op, strings.Join(Phases, ", "))
+		}
 	}
 	return nil
 }
@@ -211,27 +280,90 @@ func newHTTPClient(clients int) *http.Client {
 // opCounters are the live counts the progress line shows.
 type opCounters [numOps]struct{ requests, errors atomic.Int64 }
 
-// clientResult is what one client measured.
+// clientResult is what one client measured in one phase.
 type clientResult struct {
 	samples [numOps][]time.Duration
 	errors  [numOps]int
 }
 
-// measure runs the clients until cfg.Duration has passed or ctx is done.
-func measure(ctx context.Context, c *gqlClient, cfg Config, fx *fixture) *Report {
+// measure runs the phases one after the other, each for cfg.Duration, and
+// stops early when ctx is done.
+func measure(ctx context.Context, c *gqlClient, cfg Config, fx *fixture, lag *lagScraper) *Report {
+	var errLog errorLog
+	clients := make([]*client, cfg.Clients)
+	for i := range clients {
+		clients[i] = &client{idx: i, c: c, token: fx.contactTokens[i], fx: fx, errLog: &errLog}
+	}
+	rep := &Report{Operations: map[string]OpStats{}, Clients: cfg.Clients, Measured: cfg.Duration}
+	for _, phase := range cfg.phases() {
+		if ctx.Err() != nil {
+			break
+		}
+		var before lagHistogram
+		if lag != nil && phase == OpCreateTicket {
+			h, err := lag.scrape(ctx)
+			if err != nil {
+				rep.LagProblem = err.Error()
+				lag = nil
+			}
+			before = h
+		}
+		st, measured, end := runPhase(ctx, clients, cfg, phase)
+		if measured < cfg.Duration {
+			rep.Interrupted, rep.Measured = true, measured
+		}
+		if lag != nil && phase == OpCreateTicket && !rep.Interrupted {
+			want := st.Requests - st.Errors
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "bench: waiting for the outbox to deliver the phase's %d changes\n", want)
+			}
+			ls, err := lag.drain(ctx, before, want, end)
+			if err != nil {
+				rep.LagProblem = err.Error()
+			}
+			st.OutboxLag = ls
+		}
+		rep.Operations[phase] = st
+		rep.Phases = append(rep.Phases, phase)
+	}
+	rep.ErrorSamples, rep.RateLimited = errLog.snapshot()
+	return rep
+}
+
+// phaseOps is what a client of phase runs as its i-th request: the phase's
+// operation, or for the mixed phase the portal's mix of mixWrites writes
+// in every ten requests (the rest are lookups and pages, half each). A
+// client starts at its own offset so that the mix is even at every
+// instant, not in waves.
+func phaseOp(phase string, i int) int {
+	if phase != OpMixed {
+		return slices.Index(opNames[:], phase)
+	}
+	switch k := i % 10; {
+	case k < mixWrites:
+		return opCreate
+	case k < mixWrites+(10-mixWrites)/2:
+		return opByNumber
+	default:
+		return opPage
+	}
+}
+
+// runPhase runs every client on one phase for cfg.Duration (less when ctx
+// ends first) and returns the phase's statistics, how long it measured
+// and when it ended.
+func runPhase(ctx context.Context, clients []*client, cfg Config, phase string) (OpStats, time.Duration, time.Time) {
 	start := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Duration))
 	defer cancel()
 
 	var (
 		counters opCounters
-		errLog   errorLog
-		results  = make([]clientResult, cfg.Clients)
+		results  = make([]clientResult, len(clients))
 		wg       sync.WaitGroup
 	)
-	for i := range cfg.Clients {
-		cl := &client{idx: i, c: c, token: fx.contactTokens[i], fx: fx, counters: &counters, errLog: &errLog}
-		wg.Go(func() { results[i] = cl.run(runCtx) })
+	for i, cl := range clients {
+		wg.Go(func() { results[i] = cl.run(runCtx, phase, &counters) })
 	}
 	progressDone := make(chan struct{})
 	go func() {
@@ -246,15 +378,14 @@ func measure(ctx context.Context, c *gqlClient, cfg Config, fx *fixture) *Report
 			case <-runCtx.Done():
 				return
 			case now := <-tick.C:
-				fmt.Fprintln(cfg.Progress, progressLine(now.Sub(start), cfg.Duration, &counters))
+				fmt.Fprintln(cfg.Progress, progressLine(phase, now.Sub(start), cfg.Duration, &counters))
 			}
 		}
 	}()
 
 	<-runCtx.Done()
-	measured := time.Since(start)
-	interrupted := ctx.Err() != nil && measured < cfg.Duration
-	measured = min(measured, cfg.Duration)
+	end := time.Now()
+	measured := min(end.Sub(start), cfg.Duration)
 	wg.Wait()
 	<-progressDone
 
@@ -265,58 +396,65 @@ func measure(ctx context.Context, c *gqlClient, cfg Config, fx *fixture) *Report
 			merged.errors[op] += r.errors[op]
 		}
 	}
-	rep := &Report{
-		Operations:  make(map[string]OpStats, numOps),
-		Clients:     cfg.Clients,
-		Measured:    measured,
-		Interrupted: interrupted,
+	if phase != OpMixed {
+		op := phaseOp(phase, 0)
+		return computeStats(merged.samples[op], merged.errors[op], measured), measured, end
 	}
+	var all []time.Duration
+	failed := 0
+	by := make(map[string]OpStats, numOps)
 	for op, name := range opNames {
-		rep.Operations[name] = computeStats(merged.samples[op], merged.errors[op], measured)
+		all = append(all, merged.samples[op]...)
+		failed += merged.errors[op]
+		by[name] = computeStats(merged.samples[op], merged.errors[op], measured)
 	}
-	rep.ErrorSamples, rep.RateLimited = errLog.snapshot()
-	return rep
+	st := computeStats(all, failed, measured)
+	st.ByOperation = by
+	return st, measured, end
 }
 
 // progressLine formats the line printed once a second, e.g.
-// "bench: 7s/20s  createTicket 812 (0 err)  ticketByNumber 790 (0 err)  ticketsPage 401 (0 err)".
-func progressLine(elapsed, total time.Duration, counters *opCounters) string {
+// "bench: createTicket 7s/20s  812 (0 err)" or, for the mixed phase,
+// "bench: mixed 7s/20s  createTicket 162 (0 err)  ticketByNumber 330 (0 err)  ticketsPage 320 (0 err)".
+func progressLine(phase string, elapsed, total time.Duration, counters *opCounters) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "bench: %s/%s", elapsed.Truncate(time.Second), total)
+	fmt.Fprintf(&b, "bench: %s %s/%s", phase, elapsed.Truncate(time.Second), total)
 	for op, name := range opNames {
-		fmt.Fprintf(&b, "  %s %d (%d err)", name, counters[op].requests.Load(), counters[op].errors.Load())
+		if phase == OpMixed {
+			fmt.Fprintf(&b, "  %s %d (%d err)", name, counters[op].requests.Load(), counters[op].errors.Load())
+		} else if name == phase {
+			fmt.Fprintf(&b, "  %d (%d err)", counters[op].requests.Load(), counters[op].errors.Load())
+		}
 	}
 	return b.String()
 }
 
-// client is one measured client: a loop over the operations with its own
-// contact token.
+// client is one measured client, with its own contact token, kept across
+// the phases (its tickets' sequence numbers go on).
 type client struct {
-	idx      int
-	c        *gqlClient
-	token    string
-	fx       *fixture
-	counters *opCounters
-	errLog   *errorLog
-	created  int // tickets this client opened
+	idx     int
+	c       *gqlClient
+	token   string
+	fx      *fixture
+	errLog  *errorLog
+	created int // tickets this client opened
 }
 
-// run loops until ctx is done. A request still in flight when ctx ends is
-// neither counted nor sampled: it was cut short by the end of the run.
-func (cl *client) run(ctx context.Context) clientResult {
+// run loops over phase's operations until ctx is done. A request still in
+// flight when ctx ends is neither counted nor sampled: it was cut short by
+// the end of the phase.
+func (cl *client) run(ctx context.Context, phase string, counters *opCounters) clientResult {
 	var res clientResult
-	// Clients start at different operations so that the mix is even at
-	// every instant, not in waves.
 	for i := cl.idx; ctx.Err() == nil; i++ {
-		op := i % numOps
+		op := phaseOp(phase, i)
 		latency, err := cl.do(ctx, op)
 		if ctx.Err() != nil {
 			break
 		}
-		cl.counters[op].requests.Add(1)
+		counters[op].requests.Add(1)
 		if err != nil {
 			res.errors[op]++
-			cl.counters[op].errors.Add(1)
+			counters[op].errors.Add(1)
 			cl.errLog.add(opNames[op], err)
 			sleep(ctx, errorBackoff)
 			continue
@@ -330,8 +468,8 @@ func (cl *client) run(ctx context.Context) clientResult {
 func (cl *client) do(ctx context.Context, op int) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	switch opNames[op] {
-	case OpCreateTicket:
+	switch op {
+	case opCreate:
 		seq := cl.idx + cl.created
 		cl.created++
 		var out createTicketData
@@ -345,7 +483,7 @@ func (cl *client) do(ctx context.Context, op int) (time.Duration, error) {
 		cl.fx.numbers.add(out.CreateTicket.Number)
 		return latency, nil
 
-	case OpTicketByNumber:
+	case opByNumber:
 		number := cl.fx.numbers.random()
 		var out struct {
 			TicketByNumber *struct {
@@ -364,7 +502,7 @@ func (cl *client) do(ctx context.Context, op int) (time.Duration, error) {
 		}
 		return latency, nil
 
-	case OpTicketsPage:
+	case opPage:
 		var out struct {
 			Tickets *struct {
 				Edges []*struct {
@@ -487,10 +625,30 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%-16s %9s %7s %12s %9s %9s %9s %9s\n",
 		"operation", "requests", "errors", "throughput/s", "p50 ms", "p95 ms", "p99 ms", "max ms")
-	for _, name := range r.operationOrder() {
-		s := r.Operations[name]
+	row := func(name string, s OpStats) {
 		fmt.Fprintf(w, "%-16s %9d %7d %12.1f %9.2f %9.2f %9.2f %9.2f\n",
 			name, s.Requests, s.Errors, s.ThroughputPerS, s.P50Ms, s.P95Ms, s.P99Ms, s.MaxMs)
+	}
+	for _, name := range r.operationOrder() {
+		s := r.Operations[name]
+		row(name, s)
+		for _, op := range opNames {
+			if b, ok := s.ByOperation[op]; ok {
+				row("  "+op, b)
+			}
+		}
+	}
+	if s, ok := r.Operations[OpCreateTicket]; ok && s.OutboxLag != nil {
+		l := s.OutboxLag
+		fmt.Fprintf(w, "outbox lag of createTicket (commit → workflow): p50 %.1f ms, p99 %.1f ms, max ≤ %.0f ms over %d changes; drained %.1fs after the phase",
+			l.P50Ms, l.P99Ms, l.MaxMs, l.Changes, l.DrainMs/1000)
+		if l.Undelivered > 0 {
+			fmt.Fprintf(w, "; %d not delivered %s after it", l.Undelivered, drainTimeout)
+		}
+		fmt.Fprintln(w)
+	}
+	if r.LagProblem != "" {
+		fmt.Fprintf(w, "outbox lag not measured: %s\n", r.LagProblem)
 	}
 	if len(r.ErrorSamples) > 0 {
 		fmt.Fprintf(w, "first distinct errors:\n")
@@ -503,11 +661,11 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 }
 
-// operationOrder lists the report's operations: the measured ones in the
-// order clients run them, then any others by name.
+// operationOrder lists the report's operations: the phases in the order
+// they run, then any others by name.
 func (r *Report) operationOrder() []string {
 	var names []string
-	for _, name := range opNames {
+	for _, name := range Phases {
 		if _, ok := r.Operations[name]; ok {
 			names = append(names, name)
 		}

@@ -89,7 +89,7 @@ func TestComputeStats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := computeStats(tt.samples, tt.failed, tt.measured); got != tt.want {
+			if got := computeStats(tt.samples, tt.failed, tt.measured); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("computeStats = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -100,7 +100,10 @@ func TestReportJSONShape(t *testing.T) {
 	t.Parallel()
 	r := &Report{
 		Operations: map[string]OpStats{
-			"createTicket": {Requests: 10, Errors: 1, ThroughputPerS: 4.5, P50Ms: 1.25, P95Ms: 2, P99Ms: 3, MaxMs: 4},
+			"createTicket": {Requests: 10, Errors: 1, ThroughputPerS: 4.5, P50Ms: 1.25, P95Ms: 2, P99Ms: 3, MaxMs: 4,
+				OutboxLag: &LagStats{P50Ms: 7.5, P99Ms: 24, MaxMs: 25, Changes: 9, DrainMs: 200}},
+			"mixed": {Requests: 1, ThroughputPerS: 1, P50Ms: 1, P95Ms: 1, P99Ms: 1, MaxMs: 1,
+				ByOperation: map[string]OpStats{"ticketsPage": {Requests: 1, ThroughputPerS: 1, P50Ms: 1, P95Ms: 1, P99Ms: 1, MaxMs: 1}}},
 		},
 		// None of these may appear in the JSON form.
 		Clients:      16,
@@ -122,6 +125,13 @@ func TestReportJSONShape(t *testing.T) {
 			"createTicket": map[string]any{
 				"requests": 10.0, "errors": 1.0, "throughput_per_s": 4.5,
 				"p50_ms": 1.25, "p95_ms": 2.0, "p99_ms": 3.0, "max_ms": 4.0,
+				"outbox_lag": map[string]any{"p50_ms": 7.5, "p99_ms": 24.0, "max_ms": 25.0, "changes": 9.0, "drain_ms": 200.0},
+			},
+			"mixed": map[string]any{
+				"requests": 1.0, "errors": 0.0, "throughput_per_s": 1.0, "p50_ms": 1.0, "p95_ms": 1.0, "p99_ms": 1.0, "max_ms": 1.0,
+				"by_operation": map[string]any{"ticketsPage": map[string]any{
+					"requests": 1.0, "errors": 0.0, "throughput_per_s": 1.0, "p50_ms": 1.0, "p95_ms": 1.0, "p99_ms": 1.0, "max_ms": 1.0,
+				}},
 			},
 		},
 	}
@@ -164,8 +174,13 @@ func TestProgressLine(t *testing.T) {
 	c[1].requests.Store(790)
 	c[1].errors.Store(2)
 	c[2].requests.Store(401)
-	got := progressLine(7300*time.Millisecond, 20*time.Second, &c)
-	want := "bench: 7s/20s  createTicket 812 (0 err)  ticketByNumber 790 (2 err)  ticketsPage 401 (0 err)"
+	got := progressLine("mixed", 7300*time.Millisecond, 20*time.Second, &c)
+	want := "bench: mixed 7s/20s  createTicket 812 (0 err)  ticketByNumber 790 (2 err)  ticketsPage 401 (0 err)"
+	if got != want {
+		t.Errorf("progressLine = %q, want %q", got, want)
+	}
+	got = progressLine("ticketByNumber", 7300*time.Millisecond, 20*time.Second, &c)
+	want = "bench: ticketByNumber 7s/20s  790 (2 err)"
 	if got != want {
 		t.Errorf("progressLine = %q, want %q", got, want)
 	}
@@ -270,6 +285,7 @@ func TestConfigValidate(t *testing.T) {
 		"no token":      func(c *Config) { c.Token = "" },
 		"zero clients":  func(c *Config) { c.Clients = 0 },
 		"zero duration": func(c *Config) { c.Duration = 0 },
+		"unknown op":    func(c *Config) { c.Ops = []string{"createTicket", "tickets"} },
 	} {
 		c := ok
 		mutate(&c)
@@ -277,5 +293,33 @@ func TestConfigValidate(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), "bench: ") {
 			t.Errorf("%s: validate() = %v, want a bench: error", name, err)
 		}
+	}
+}
+
+func TestEachPhaseRunsItsOperationAloneAndTheMixIsEightyPercentReads(t *testing.T) {
+	t.Parallel()
+	for _, phase := range opNames {
+		for i := range 20 {
+			if got := opNames[phaseOp(phase, i)]; got != phase {
+				t.Fatalf("phase %s, request %d runs %s", phase, i, got)
+			}
+		}
+	}
+	var count [numOps]int
+	for i := range 1000 {
+		count[phaseOp(OpMixed, i)]++
+	}
+	if count[opCreate] != 200 || count[opByNumber] != 400 || count[opPage] != 400 {
+		t.Errorf("mixed phase over 1000 requests: %v creates, lookups, pages; want 200, 400, 400", count)
+	}
+}
+
+func TestOpsSelectsPhasesInTheirRunOrder(t *testing.T) {
+	t.Parallel()
+	if got := (Config{}).phases(); !reflect.DeepEqual(got, Phases) {
+		t.Errorf("no Ops: %v, want every phase %v", got, Phases)
+	}
+	if got := (Config{Ops: []string{"mixed", "createTicket"}}).phases(); !reflect.DeepEqual(got, []string{"createTicket", "mixed"}) {
+		t.Errorf("Ops mixed,createTicket: %v, want createTicket then mixed", got)
 	}
 }

@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -9,19 +10,27 @@ import (
 	"helpdesk/internal/bench"
 )
 
-// TestBenchSmokeAgainstRealServer runs the load command briefly against a
-// real server: it prepares its tenant through the API and every measured
-// operation succeeds.
-func TestBenchSmokeAgainstRealServer(t *testing.T) {
-	t.Parallel()
-	e := apitest.New(t, apitest.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+// TestEachPhaseMeasuresItsOperationAloneAgainstARealServerWithItsOutboxLag
+// runs the load command briefly against a real server with the embedded
+// Temporal and its outbox dispatcher: it prepares its tenant through the
+// API, every phase's requests succeed, the mixed phase runs all three
+// operations, and the createTicket phase reports the outbox lag of every
+// ticket it created, read from the server's /metrics.
+func TestEachPhaseMeasuresItsOperationAloneAgainstARealServerWithItsOutboxLag(t *testing.T) {
+	// Not parallel: tests that start the in-process Temporal run one at a
+	// time (their free ports would race).
+	e := apitest.New(t, apitest.Options{Temporal: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := bench.Run(ctx, bench.Config{Addr: e.URL, Token: apitest.AdminToken, Clients: 2, Duration: 1500 * time.Millisecond})
+	rep, err := bench.Run(ctx, bench.Config{Addr: e.URL, Token: apitest.AdminToken, Clients: 2, Duration: time.Second,
+		OutboxMetrics: []string{e.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, op := range []string{"createTicket", "ticketByNumber", "ticketsPage"} {
+	if !slices.Equal(rep.Phases, bench.Phases) || rep.Interrupted || rep.LagProblem != "" {
+		t.Fatalf("phases %v (interrupted %v, lag problem %q), want every phase %v", rep.Phases, rep.Interrupted, rep.LagProblem, bench.Phases)
+	}
+	for _, op := range bench.Phases {
 		st, ok := rep.Operations[op]
 		if !ok || st.Requests == 0 || st.Errors != 0 {
 			t.Errorf("%s: %+v (errors: %v)", op, st, rep.ErrorSamples)
@@ -29,6 +38,26 @@ func TestBenchSmokeAgainstRealServer(t *testing.T) {
 		if st.P50Ms <= 0 || st.MaxMs < st.P99Ms || st.P99Ms < st.P50Ms {
 			t.Errorf("%s: percentiles out of order: %+v", op, st)
 		}
+	}
+	mixed := rep.Operations[bench.OpMixed]
+	sum := 0
+	for _, op := range []string{bench.OpCreateTicket, bench.OpTicketByNumber, bench.OpTicketsPage} {
+		b := mixed.ByOperation[op]
+		if b.Requests == 0 {
+			t.Errorf("mixed phase ran no %s: %+v", op, mixed.ByOperation)
+		}
+		sum += b.Requests
+	}
+	if sum != mixed.Requests {
+		t.Errorf("mixed phase: %d requests, its operations' add up to %d", mixed.Requests, sum)
+	}
+	create := rep.Operations[bench.OpCreateTicket]
+	lag := create.OutboxLag
+	if lag == nil {
+		t.Fatal("createTicket: no outbox lag")
+	}
+	if lag.Undelivered != 0 || lag.Changes < create.Requests || lag.P50Ms <= 0 || lag.P99Ms < lag.P50Ms || lag.MaxMs < lag.P99Ms {
+		t.Errorf("outbox lag %+v after %d tickets created; want every one delivered, percentiles in order", *lag, create.Requests)
 	}
 }
 

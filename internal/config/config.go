@@ -100,7 +100,7 @@ var Variables = []Variable{
 	{"HELPDESK_MAX_SUBSCRIPTIONS_PER_TOKEN", "open subscriptions one token may hold across its WebSockets to one process", "25"},
 	{"HELPDESK_MAX_SUBSCRIPTIONS_PER_CONNECTION", "open subscriptions on one WebSocket", "10"},
 	{"HELPDESK_TEMPORAL_LISTEN", "in-process Temporal frontend, for the temporal CLI (when TEMPORAL_ADDRESS is unset)", "127.0.0.1:7233"},
-	{"HELPDESK_METRICS_ADDR", "serve /metrics on this host:port of its own; unset = on HELPDESK_ADDR", ""},
+	{"HELPDESK_METRICS_ADDR", "serve /metrics, and Go's profiles at /debug/pprof/, on this host:port of its own; unset = /metrics on HELPDESK_ADDR, no profiles", ""},
 	{"HELPDESK_LOG_FORMAT", "log format: text or json", LogText},
 	{"HELPDESK_LOG_LEVEL", "lowest level logged: debug, info, warn or error", "info"},
 }
