@@ -4,7 +4,8 @@
 //
 // It exists so that a product binary can use Temporal with zero set-up:
 // workflows, their timers and their histories survive a restart of the
-// process, because everything the server knows lives in DataDir/temporal.db.
+// process, because everything the server knows lives in DataDir/temporal.db
+// (and what `temporal workflow list` searches in temporal-visibility.db).
 // (go.temporal.io/server/temporaltest keeps its state in memory only.)
 //
 // All services share one SQLite connection pool and run as a single-host
@@ -46,6 +47,15 @@ import (
 const (
 	// dbFileName is the name of the SQLite database inside Options.DataDir.
 	dbFileName = "temporal.db"
+	// visibilityFileName is the SQLite database of the visibility store
+	// (what `temporal workflow list` searches), beside dbFileName. SQLite
+	// has one writer per file, and the server writes through one
+	// connection per store: with visibility in the main file, its inserts
+	// — a row of some seventy generated columns and their indexes per
+	// workflow started — held up every history write behind them, and
+	// capped how fast new tickets' workflows started. In a file of its own
+	// it is written beside the histories, not before them.
+	visibilityFileName = "temporal-visibility.db"
 	// lockFileName is the name of the lock file inside Options.DataDir that
 	// keeps two servers from using one data directory at once.
 	lockFileName = "temporal.lock"
@@ -178,6 +188,10 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 	if err != nil {
 		return nil, err
 	}
+	visConf, err := prepareVisibility(filepath.Join(dataDir, visibilityFileName), sqlConf)
+	if err != nil {
+		return nil, err
+	}
 	writePartitions := cmp.Or(opts.partitions, taskQueuePartitions)
 	read, err := readPartitions(dbPath, writePartitions)
 	if err != nil {
@@ -214,9 +228,12 @@ func start(ctx context.Context, opts Options, dataDir, frontendIP, internalIP, d
 	// conf.Global.Metrics stays nil (no metrics listener); PProf port 0 = off.
 	conf.Persistence = config.Persistence{
 		DefaultStore:     "sqlite",
-		VisibilityStore:  "sqlite",
+		VisibilityStore:  "sqlite-visibility",
 		NumHistoryShards: 1, // fixed forever once the database exists
-		DataStores:       map[string]config.DataStore{"sqlite": {SQL: sqlConf}},
+		DataStores: map[string]config.DataStore{
+			"sqlite":            {SQL: sqlConf},
+			"sqlite-visibility": {SQL: visConf},
+		},
 	}
 	conf.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
@@ -360,6 +377,28 @@ func prepareDatabase(dbPath, namespace string) (*config.SQL, error) {
 		return nil, fmt.Errorf("embeddedtemporal: registering namespace %q: %w", namespace, err)
 	}
 	return sqlConf, nil
+}
+
+// prepareVisibility makes sure path holds a visibility database (created
+// as the main one is, with the whole Temporal schema of which the server
+// uses the visibility tables) and returns its config: main's, on path.
+// A data directory of a release that kept visibility in the main file
+// starts a new one: workflows started before then show in `temporal
+// workflow list` once they next change state.
+func prepareVisibility(path string, main *config.SQL) (*config.SQL, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := createDatabase(path); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("embeddedtemporal: visibility database file: %w", err)
+	} else if err := checkDatabase(path); err != nil {
+		return nil, err
+	}
+	conf := *main
+	conf.DatabaseName = path
+	conf.ConnectAttributes = maps.Clone(main.ConnectAttributes)
+	return &conf, nil
 }
 
 // createDatabase creates the SQLite database at dbPath with the Temporal

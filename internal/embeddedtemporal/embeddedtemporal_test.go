@@ -2,6 +2,8 @@ package embeddedtemporal
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"log/slog"
 	"net"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -268,5 +271,84 @@ func TestStopWithConnectedWorkerIsPrompt(t *testing.T) {
 	t.Logf("Stop with a worker still polling took %v", took.Round(time.Millisecond))
 	if took > 15*time.Second {
 		t.Errorf("Stop took %v with a worker still polling", took)
+	}
+}
+
+// visibilityRows counts the visibility rows of one SQLite file.
+func visibilityRows(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM executions_visibility").Scan(&n); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return n
+}
+
+// TestVisibilityIsWrittenToAFileOfItsOwnAndAnOlderDirectoryGetsOne: the
+// visibility store (what `temporal workflow list` searches) lives in
+// temporal-visibility.db, not in the histories' file, and lists the
+// workflows; a data directory without that file — as an earlier release
+// left it — starts, gets a new one and runs its workflows on.
+func TestVisibilityIsWrittenToAFileOfItsOwnAndAnOlderDirectoryGetsOne(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	logger := testLogger(t, slog.LevelWarn)
+	s1 := startServer(t, ctx, Options{DataDir: dir, Logger: logger})
+	c1 := dial(t, s1)
+	w1 := startWorker(t, c1)
+	run, err := c1.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "listed", TaskQueue: testTaskQueue}, signalWorkflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the workflow in `workflow list`", func() bool {
+		res, err := c1.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowId = 'listed'"})
+		return err == nil && len(res.GetExecutions()) == 1
+	})
+	w1.Stop()
+	c1.Close()
+	if err := s1.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := visibilityRows(t, filepath.Join(dir, "temporal.db")); n != 0 {
+		t.Errorf("%d visibility rows in temporal.db, want none (they belong in temporal-visibility.db)", n)
+	}
+	if n := visibilityRows(t, filepath.Join(dir, "temporal-visibility.db")); n != 1 {
+		t.Errorf("%d visibility rows in temporal-visibility.db, want the workflow's", n)
+	}
+
+	// An earlier release's directory: the histories' file alone. (A copy
+	// in a new directory: the server's SQLite plugin keeps its connections
+	// by file name for the life of the process.)
+	older := t.TempDir()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		raw, err := os.ReadFile(filepath.Join(dir, "temporal.db"+suffix))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(older, "temporal.db"+suffix), raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir = older
+	s2 := startServer(t, ctx, Options{DataDir: dir, Logger: logger})
+	c2 := dial(t, s2)
+	startWorker(t, c2)
+	if err := c2.SignalWorkflow(ctx, run.GetID(), "", testSignalName, "older directory"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := c2.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &got); err != nil || got != "hello, older directory" {
+		t.Fatalf("workflow of the older directory: %q, %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "temporal-visibility.db")); err != nil {
+		t.Errorf("no new visibility file: %v", err)
 	}
 }
