@@ -166,6 +166,23 @@ const versionsTable = "helpdesk_schema_versions"
 // lock keeps concurrent starts (API and workers) from racing: one
 // applies, the others find nothing left to do.
 func (d *DB) Migrate(ctx context.Context) error {
+	_, err := d.MigrateReport(ctx)
+	return err
+}
+
+// Migration is what one Migrate did.
+type Migration struct {
+	// Applied are the files it ran, in order.
+	Applied []string
+	// Baseline is the file it recorded as applied without running it
+	// (a database of the additive era taken over), or "".
+	Baseline string
+	// Revision is the newest file the database has now.
+	Revision string
+}
+
+// MigrateReport is Migrate, telling what it did.
+func (d *DB) MigrateReport(ctx context.Context) (Migration, error) {
 	// ent's migrator shares its table descriptions across clients: one
 	// migration at a time per process.
 	migrating.Lock()
@@ -173,11 +190,11 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if d.Dialect == dialect.Postgres {
 		conn, err := d.SQL.Conn(ctx)
 		if err != nil {
-			return err
+			return Migration{}, err
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-			return fmt.Errorf("store: taking the migration lock: %w", err)
+			return Migration{}, fmt.Errorf("store: taking the migration lock: %w", err)
 		}
 		defer func() {
 			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey)
@@ -185,20 +202,21 @@ func (d *DB) Migrate(ctx context.Context) error {
 	}
 	current, err := d.Version(ctx)
 	if err != nil {
-		return err
+		return Migration{}, err
 	}
 	if current > SchemaVersion {
-		return fmt.Errorf("store: the database is at schema version %d, newer than this helpdesk (%d): run the newer helpdesk, or restore a backup taken before the upgrade", current, SchemaVersion)
+		return Migration{}, fmt.Errorf("store: the database is at schema version %d, newer than this helpdesk (%d): run the newer helpdesk, or restore a backup taken before the upgrade", current, SchemaVersion)
 	}
-	if err := d.applyFiles(ctx, current); err != nil {
-		return err
+	m, err := d.applyFiles(ctx, current)
+	if err != nil {
+		return m, err
 	}
 	if current < SchemaVersion {
 		if _, err := d.SQL.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (version, applied_at) VALUES (%d, CURRENT_TIMESTAMP)", versionsTable, SchemaVersion)); err != nil {
-			return fmt.Errorf("store: recording schema version %d: %w", SchemaVersion, err)
+			return Migration{}, fmt.Errorf("store: recording schema version %d: %w", SchemaVersion, err)
 		}
 	}
-	return SeedDefaultPolicy(ctx, d.Client)
+	return m, SeedDefaultPolicy(ctx, d.Client)
 }
 
 // migrateAdditive brings a database of the additive era from version

@@ -38,24 +38,25 @@ var ErrNewerSchema = errors.New("store: the database schema is newer than this h
 
 // applyFiles applies the pending migration files; legacy is the newest
 // version in helpdesk_schema_versions (0 for a new database).
-func (d *DB) applyFiles(ctx context.Context, legacy int) error {
+func (d *DB) applyFiles(ctx context.Context, legacy int) (Migration, error) {
+	var m Migration
 	dir, err := migrations.Dir(d.Dialect)
 	if err != nil {
-		return err
+		return m, err
 	}
 	files, err := dir.Files()
 	if err != nil {
-		return err
+		return m, err
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("store: no migration files for %s", d.Dialect)
+		return m, fmt.Errorf("store: no migration files for %s", d.Dialect)
 	}
 	if _, err := d.SQL.ExecContext(ctx, createRevisions); err != nil {
-		return fmt.Errorf("store: creating %s: %w", revisionsTable, err)
+		return m, fmt.Errorf("store: creating %s: %w", revisionsTable, err)
 	}
 	revs, err := (&revisions{q: d.SQL, dialect: d.Dialect}).ReadRevisions(ctx)
 	if err != nil {
-		return err
+		return m, err
 	}
 	known := make(map[string]bool, len(files))
 	for _, f := range files {
@@ -63,7 +64,7 @@ func (d *DB) applyFiles(ctx context.Context, legacy int) error {
 	}
 	for _, r := range revs {
 		if !known[r.Version] {
-			return fmt.Errorf("%w: it has migration %s_%s, which this helpdesk (newest %s) does not know: run the newer helpdesk, or restore a backup taken before the upgrade",
+			return m, fmt.Errorf("%w: it has migration %s_%s, which this helpdesk (newest %s) does not know: run the newer helpdesk, or restore a backup taken before the upgrade",
 				ErrNewerSchema, r.Version, r.Description, files[len(files)-1].Name())
 		}
 	}
@@ -71,11 +72,11 @@ func (d *DB) applyFiles(ctx context.Context, legacy int) error {
 	if len(revs) == 0 {
 		tickets, err := d.tableExists(ctx, entmigrate.TicketsTable.Name)
 		if err != nil {
-			return err
+			return m, err
 		}
 		switch {
 		case legacy >= SchemaVersion:
-			return fmt.Errorf("store: the database is at schema version %d, kept by migration files, but %s is empty: restore it from a backup", legacy, revisionsTable)
+			return m, fmt.Errorf("store: the database is at schema version %d, kept by migration files, but %s is empty: restore it from a backup", legacy, revisionsTable)
 		case legacy == 0 && !tickets:
 			// A new database: every file runs. Tables of others beside
 			// ours (if the database is shared) do not stop it.
@@ -83,28 +84,35 @@ func (d *DB) applyFiles(ctx context.Context, legacy int) error {
 		default:
 			if legacy < legacyVersion {
 				if err := d.migrateAdditive(ctx, legacy); err != nil {
-					return err
+					return m, err
 				}
 			}
 			// The additive era's last schema is the baseline file's.
 			opts = append(opts, migrate.WithBaselineVersion(files[0].Version()))
+			m.Baseline = files[0].Name()
 		}
 	}
 	for {
-		done, err := d.applyNext(ctx, dir, opts)
-		if err != nil || done {
-			return err
+		applied, err := d.applyNext(ctx, dir, opts)
+		if err != nil {
+			return m, err
 		}
+		if applied == "" {
+			m.Revision = files[len(files)-1].Name()
+			return m, nil
+		}
+		m.Applied = append(m.Applied, applied)
 	}
 }
 
 // applyNext applies the first pending file, its data step and its
-// revision in one transaction; done when none was pending.
-func (d *DB) applyNext(ctx context.Context, dir migrate.Dir, opts []migrate.ExecutorOption) (done bool, err error) {
+// revision in one transaction, and returns its name ("" when none was
+// pending).
+func (d *DB) applyNext(ctx context.Context, dir migrate.Dir, opts []migrate.ExecutorOption) (applied string, err error) {
 	sys := viewer.SystemContext(ctx)
 	tx, err := d.Client.Tx(sys)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	defer func() {
 		if err != nil {
@@ -118,29 +126,29 @@ func (d *DB) applyNext(ctx context.Context, dir migrate.Dir, opts []migrate.Exec
 		drv, err = atlaslite.Open(tx)
 	}
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	ex, err := migrate.NewExecutor(drv, dir, &revisions{q: tx, dialect: d.Dialect}, opts...)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	pending, err := ex.Pending(ctx)
 	if errors.Is(err, migrate.ErrNoPendingFiles) {
-		return true, tx.Commit() // with the baseline's revision, if just written
+		return "", tx.Commit() // with the baseline's revision, if just written
 	}
 	if err != nil {
-		return false, fmt.Errorf("store: reading the pending migrations: %w", err)
+		return "", fmt.Errorf("store: reading the pending migrations: %w", err)
 	}
 	f := pending[0]
 	if err := ex.Execute(ctx, f); err != nil {
-		return false, fmt.Errorf("store: applying migration %s: %w", f.Name(), err)
+		return "", fmt.Errorf("store: applying migration %s: %w", f.Name(), err)
 	}
 	if step := fileSteps[f.Version()]; step != nil {
 		if err := step(sys, tx, d.Dialect); err != nil {
-			return false, fmt.Errorf("store: migrating the data of %s: %w", f.Name(), err)
+			return "", fmt.Errorf("store: migrating the data of %s: %w", f.Name(), err)
 		}
 	}
-	return false, tx.Commit()
+	return f.Name(), tx.Commit()
 }
 
 // tableExists reports whether the database has table name.
