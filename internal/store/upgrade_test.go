@@ -78,6 +78,7 @@ func TestUpgradeFromSchemaVersion1KeepsTheTimelineAndScopesEmails(t *testing.T) 
 		t.Fatalf("revisions after the upgrade: %v, want %s as the baseline, then every file", revs, files[0])
 	}
 	noDrift(t, e.DB, "the upgraded database")
+	sameObjects(t, e.DB, "the upgraded database")
 	id := func(n int) string { return strconv.Itoa(n) }
 	type event struct {
 		Kind, StatusAfter, PriorityAfter string

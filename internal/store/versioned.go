@@ -32,6 +32,13 @@ const revisionsTable = "helpdesk_schema_revisions"
 // runs on a new database too (with no rows).
 var fileSteps = map[string]dataStep{}
 
+// additiveLeftovers are the indexes the additive era kept on PostgreSQL
+// after the schema had dropped them (SQLite rebuilt the table without
+// them): taking a database of that era over drops them, so that it holds
+// the baseline file's schema exactly. notification_status became
+// (status, next_attempt_at) in version 2.
+var additiveLeftovers = []string{"notification_status"}
+
 // ErrNewerSchema is returned (wrapped) by Migrate when the database has
 // a migration this binary does not.
 var ErrNewerSchema = errors.New("store: the database schema is newer than this helpdesk")
@@ -87,7 +94,12 @@ func (d *DB) applyFiles(ctx context.Context, legacy int) (Migration, error) {
 					return m, err
 				}
 			}
-			// The additive era's last schema is the baseline file's.
+			for _, idx := range additiveLeftovers {
+				if _, err := d.SQL.ExecContext(ctx, "DROP INDEX IF EXISTS "+idx); err != nil {
+					return m, fmt.Errorf("store: dropping index %s, which the schema no longer has: %w", idx, err)
+				}
+			}
+			// The additive era's last schema is now the baseline file's.
 			opts = append(opts, migrate.WithBaselineVersion(files[0].Version()))
 			m.Baseline = files[0].Name()
 		}
