@@ -5,7 +5,7 @@
 //	helpdesk api                the API alone (needs DATABASE_URL and TEMPORAL_ADDRESS to scale out)
 //	helpdesk worker             the workflow worker alone
 //	helpdesk temporal           a Temporal server alone (the in-process one), for api and worker processes
-//	helpdesk migrate            bring the database schema up to date and exit
+//	helpdesk migrate            apply the pending migration files (migrations/) and exit
 //	helpdesk seed               fill an empty database with a demo tenant and print its tokens
 //	helpdesk version            the module version, VCS revision and Go version of this binary
 //	helpdesk help               commands and environment variables (also -h, --help)
@@ -53,7 +53,7 @@ func usage(w io.Writer) {
             HELPDESK_TEMPORAL_LISTEN with its files under HELPDESK_DATA_DIR/temporal,
             as the TEMPORAL_ADDRESS of api and worker processes on one machine
             or in tests (a production cluster runs Temporal's own server)
-  migrate   bring the database schema up to date and exit
+  migrate   apply the pending migration files to the database and exit
   seed      fill the database with a demo tenant and print its tokens
   version   print the version, VCS revision and Go version of this binary
   help      print this help (also -h, --help)
