@@ -5,7 +5,7 @@
 //	helpdesk api                the API alone (needs DATABASE_URL and TEMPORAL_ADDRESS to scale out)
 //	helpdesk worker             the workflow worker alone
 //	helpdesk temporal           a Temporal server alone (the in-process one), for api and worker processes
-//	helpdesk migrate            bring the database schema up to date and exit
+//	helpdesk migrate            apply the pending migration files (migrations/) and exit
 //	helpdesk seed               fill an empty database with a demo tenant and print its tokens
 //	helpdesk version            the module version, VCS revision and Go version of this binary
 //	helpdesk help               commands and environment variables (also -h, --help)
@@ -66,7 +66,7 @@ func usage(w io.Writer) {
             HELPDESK_TEMPORAL_LISTEN with its files under HELPDESK_DATA_DIR/temporal,
             as the TEMPORAL_ADDRESS of api and worker processes on one machine
             or in tests (a production cluster runs Temporal's own server)
-  migrate   bring the database schema up to date and exit
+  migrate   apply the pending migration files to the database and exit
   seed      fill the database with a demo tenant and print its tokens
   version   print the version, VCS revision and Go version of this binary
   help      print this help (also -h, --help)
@@ -199,17 +199,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer db.Close()
-		if err := db.Migrate(ctx); err != nil {
+		m, err := db.MigrateReport(ctx)
+		if err != nil {
 			return err
 		}
 		if cmd == "migrate" {
-			log.Info("schema is up to date")
+			logMigration(log, m)
 			return nil
 		}
 		return seed(ctx, db, stdout)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// logMigration says what a migration did: the files it applied, the
+// baseline it recorded, and the revision the database is at.
+func logMigration(log *slog.Logger, m store.Migration) {
+	for _, f := range m.Applied {
+		log.Info("applied migration", "file", f)
+	}
+	if m.Baseline != "" {
+		log.Info("recorded the schema of the previous release as migration", "file", m.Baseline)
+	}
+	log.Info("schema is up to date", "revision", m.Revision, "applied", len(m.Applied))
 }
 
 func seed(ctx context.Context, db *store.DB, out io.Writer) error {

@@ -111,8 +111,15 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 		return nil, err
 	}
 	d.DB = db
-	if err := db.Migrate(ctx); err != nil {
+	m, err := db.MigrateReport(ctx)
+	if err != nil {
 		return nil, err
+	}
+	for _, f := range m.Applied {
+		log.Info("applied migration", "file", f)
+	}
+	if m.Baseline != "" {
+		log.Info("recorded the schema of the previous release as migration", "file", m.Baseline)
 	}
 	tel.traceDB(db, ClientOptions(cfg))
 	if cfg.AdminToken != "" {

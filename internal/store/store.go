@@ -149,38 +149,66 @@ var migrating sync.Mutex
 // migrationLockKey serializes migrations of processes starting together.
 const migrationLockKey = 0x68656c71
 
-// SchemaVersion is the version of the database schema this binary
-// writes. ent's diff adds new tables, columns and indexes by itself; a
-// change that must move or rewrite data, or remove what the additive diff
-// keeps (an index that would now refuse valid rows), bumps SchemaVersion
-// and adds its step to dataSteps.
+// SchemaVersion is the newest version in helpdesk_schema_versions, the
+// record of the releases that migrated by ent's additive diff and Go
+// data steps:
 //
 //  1. the first versioned schema
 //  2. typed actors and the ticket's state on events; contact e-mails
 //     unique per organization (toVersion2)
-const SchemaVersion = 2
+//  3. the schema is kept by the versioned migration files (package
+//     migrations) and their revisions in helpdesk_schema_revisions
+//
+// It stays 3: a schema change is a new migration file (and, when data
+// must move, its step in fileSteps). Recording 3 makes a release of the
+// additive era refuse a database the files have taken over.
+const SchemaVersion = 3
+
+// legacyVersion is the last version of the additive era: the schema of
+// the baseline file, which a database at this version already has.
+const legacyVersion = 2
 
 // dataStep migrates the data of one version in tx; dia is the dialect,
 // for the SQL that ent does not write.
 type dataStep func(ctx context.Context, tx *ent.Tx, dia string) error
 
-// dataSteps are the data migrations by the version they lead to, run in
-// order after the schema diff, each in its own transaction. A step also
-// runs on a new database (with no rows), so it must not assume an old
-// table or column exists.
+// dataSteps are the data migrations of the additive era by the version
+// they lead to, run in order after the schema diff, each in its own
+// transaction, on a database older than legacyVersion.
 var dataSteps = map[int]dataStep{2: toVersion2}
 
-// versionsTable records every schema version applied, and when.
+// versionsTable records every schema version of the additive era
+// applied, and when.
 const versionsTable = "helpdesk_schema_versions"
 
-// Migrate brings the database to SchemaVersion and seeds the default SLA
-// policy. Schema changes are additive — columns, tables and indexes are
-// added, never dropped, except an index a versioned step removes because
-// it would refuse valid rows — so an upgrade loses no data; a database already
-// at a newer version than this binary is refused rather than touched. On
-// PostgreSQL an advisory lock keeps concurrent starts (API and workers)
-// from racing.
+// Migrate brings the database to the newest migration file and seeds the
+// default SLA policy. A new database gets every file; a database of the
+// additive era (helpdesk_schema_versions, no revisions) is brought to
+// legacyVersion as its release would have, and the baseline file is
+// recorded as applied, not run; from then on only the files after the
+// last revision run, each with its data step and its revision in one
+// transaction. A database at a newer version or revision than this
+// binary knows is refused rather than touched. On PostgreSQL an advisory
+// lock keeps concurrent starts (API and workers) from racing: one
+// applies, the others find nothing left to do.
 func (d *DB) Migrate(ctx context.Context) error {
+	_, err := d.MigrateReport(ctx)
+	return err
+}
+
+// Migration is what one Migrate did.
+type Migration struct {
+	// Applied are the files it ran, in order.
+	Applied []string
+	// Baseline is the file it recorded as applied without running it
+	// (a database of the additive era taken over), or "".
+	Baseline string
+	// Revision is the newest file the database has now.
+	Revision string
+}
+
+// MigrateReport is Migrate, telling what it did.
+func (d *DB) MigrateReport(ctx context.Context) (Migration, error) {
 	// ent's migrator shares its table descriptions across clients: one
 	// migration at a time per process.
 	migrating.Lock()
@@ -188,11 +216,11 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if d.Dialect == dialect.Postgres {
 		conn, err := d.SQL.Conn(ctx)
 		if err != nil {
-			return err
+			return Migration{}, err
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-			return fmt.Errorf("store: taking the migration lock: %w", err)
+			return Migration{}, fmt.Errorf("store: taking the migration lock: %w", err)
 		}
 		defer func() {
 			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey)
@@ -200,15 +228,32 @@ func (d *DB) Migrate(ctx context.Context) error {
 	}
 	current, err := d.Version(ctx)
 	if err != nil {
-		return err
+		return Migration{}, err
 	}
 	if current > SchemaVersion {
-		return fmt.Errorf("store: the database is at schema version %d, newer than this helpdesk (%d): run the newer helpdesk, or restore a backup taken before the upgrade", current, SchemaVersion)
+		return Migration{}, fmt.Errorf("store: the database is at schema version %d, newer than this helpdesk (%d): run the newer helpdesk, or restore a backup taken before the upgrade", current, SchemaVersion)
 	}
+	m, err := d.applyFiles(ctx, current)
+	if err != nil {
+		return m, err
+	}
+	if current < SchemaVersion {
+		if _, err := d.SQL.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (version, applied_at) VALUES (%d, CURRENT_TIMESTAMP)", versionsTable, SchemaVersion)); err != nil {
+			return Migration{}, fmt.Errorf("store: recording schema version %d: %w", SchemaVersion, err)
+		}
+	}
+	return m, SeedDefaultPolicy(ctx, d.Client)
+}
+
+// migrateAdditive brings a database of the additive era from version
+// current to legacyVersion as that era's releases did: ent's diff adds
+// tables, columns and indexes (dropping nothing), then each version's
+// data step runs and is recorded.
+func (d *DB) migrateAdditive(ctx context.Context, current int) error {
 	if err := d.Client.Schema.Create(ctx, schema.WithDropColumn(false), schema.WithDropIndex(false), migrate.WithForeignKeys(true)); err != nil {
 		return fmt.Errorf("store: migrating the schema: %w", err)
 	}
-	for v := current + 1; v <= SchemaVersion; v++ {
+	for v := current + 1; v <= legacyVersion; v++ {
 		tx, err := d.Client.Tx(viewer.SystemContext(ctx))
 		if err != nil {
 			return err
@@ -227,7 +272,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	return SeedDefaultPolicy(ctx, d.Client)
+	return nil
 }
 
 // Version is the newest schema version applied to the database (0 for a

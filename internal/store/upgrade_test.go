@@ -73,6 +73,12 @@ func TestUpgradeFromSchemaVersion1KeepsTheTimelineAndScopesEmails(t *testing.T) 
 	if v, err := e.DB.Version(ctx); err != nil || v != store.SchemaVersion {
 		t.Fatalf("version after the upgrade: %d %v, want %d", v, err, store.SchemaVersion)
 	}
+	// The additive upgrade left the baseline's schema: recorded, not run.
+	if files, revs := fileNames(t, e.DB.Dialect), revisionNames(t, e.DB); len(revs) != len(files) || revs[0] != files[0]+" (baseline)" {
+		t.Fatalf("revisions after the upgrade: %v, want %s as the baseline, then every file", revs, files[0])
+	}
+	noDrift(t, e.DB, "the upgraded database")
+	sameObjects(t, e.DB, "the upgraded database")
 	id := func(n int) string { return strconv.Itoa(n) }
 	type event struct {
 		Kind, StatusAfter, PriorityAfter string
