@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -297,4 +298,112 @@ func TestSeveralDeliverersShareTheNotificationsWithoutDeadlockEachOnce(t *testin
 		t.Errorf("the deliverers logged (a pass failed):\n%s", l)
 	}
 	t.Logf("%d notifications through %d deliverers in %s", want, deliverers, elapsed.Round(time.Millisecond))
+}
+
+// TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock: when
+// a claim outlives its lease (a slow receiver; here the clocks of the
+// deliverers two minutes apart, so that each finds the claims of those
+// behind it expired), another deliverer claims the rows again while their
+// first sender still sends and records them. Every notification ends
+// SENT, each message arrives under its one Message-ID (a receiver may see
+// it more than once), and no pass fails on a deadlock.
+func TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock(t *testing.T) {
+	if os.Getenv(apitest.PostgresEnv) == "" {
+		t.Skip("row locks and their order are PostgreSQL's; SQLite has one writer at a time")
+	}
+	const (
+		deliverers = 4
+		skew       = 2 * time.Minute // more than the lease of a claim
+		waves      = 10
+		perWave    = 250
+		bound      = 2 * time.Minute
+	)
+	sink := apitest.NewMailSink(t, "127.0.0.1:0")
+	mailer, err := deliver.NewMailer(sink.URL(), "helpdesk@helpdesk.test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := apitest.New(t, apitest.Options{})
+	tn := e.Tenant(t, "reclaim")
+	e.CreateTicket(t, tn.User.Token, nil)
+	ctx := viewer.SystemContext(context.Background())
+	tpl, err := e.DB.Client.Notification.Query().Where(notification.ChannelEQ(notification.ChannelEMAIL)).First(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Client.Notification.Update().Where(notification.ChannelEQ(notification.ChannelEMAIL)).
+		SetStatus(notification.StatusSENT).ClearNextAttemptAt().Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	runCtx, cancel := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	t.Cleanup(func() { cancel(); running.Wait() })
+	ds := make([]*deliver.Deliverer, deliverers)
+	for i := range ds {
+		ahead := time.Duration(i) * skew
+		ds[i] = &deliver.Deliverer{DB: e.DB.Client, Mailer: mailer, Host: "helpdesk.test", Workers: 8, Logger: logger,
+			Now: func() time.Time { return time.Now().Add(ahead) }}
+		running.Add(1)
+		go func() { defer running.Done(); ds[i].Run(runCtx) }()
+	}
+	start := time.Now()
+	var ids []int
+	for w := range waves {
+		builders := make([]*ent.NotificationCreate, perWave)
+		for i := range builders {
+			builders[i] = e.DB.Client.Notification.Create().SetTicketID(tpl.TicketID).SetKind(tpl.Kind).
+				SetChannel(notification.ChannelEMAIL).SetRecipient(tpl.Recipient).SetPayload(tpl.Payload).
+				SetDedupeKey(fmt.Sprintf("reclaim-%d-%d", w, i)).SetNextAttemptAt(time.Now())
+		}
+		made, err := e.DB.Client.Notification.CreateBulk(builders...).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range made {
+			ids = append(ids, n.ID)
+		}
+		for _, d := range ds {
+			d.Kick()
+		}
+	}
+	want := waves * perWave
+	deadline := start.Add(bound)
+	for {
+		sent, err := e.DB.Client.Notification.Query().Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusSENT)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d recorded SENT after %s; log:\n%s", sent, want, bound, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	// Stopping the loops cancels passes still sending copies: what they
+	// log then is not a failure of the delivery.
+	logged := logs.String()
+	cancel()
+	running.Wait()
+	seen := map[string]int{}
+	for _, m := range sink.Received() {
+		seen[m.Header.Get("Message-Id")]++
+	}
+	twice := 0
+	for _, id := range ids {
+		switch c := seen[fmt.Sprintf("<notification-%d@helpdesk.test>", id)]; {
+		case c == 0:
+			t.Errorf("notification %d SENT and never arrived", id)
+		case c > 1:
+			twice++
+		}
+	}
+	if l := logged; l != "" {
+		t.Errorf("the deliverers logged (a pass failed):\n%s", l)
+	}
+	t.Logf("%d notifications through %d deliverers %s apart in %s; %d arrived more than once", want, deliverers, skew, elapsed.Round(time.Millisecond), twice)
 }
