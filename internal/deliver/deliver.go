@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"helpdesk/ent"
@@ -175,14 +177,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	d.init()
 	sys := viewer.SystemContext(ctx)
-	now := d.now()
-	due, err := d.DB.Notification.Query().
-		Where(notification.StatusEQ(notification.StatusPENDING), notification.NextAttemptAtLTE(now)).
-		Order(ent.Asc(notification.FieldID)).Limit(batch).All(sys)
-	if err != nil {
-		return 0, err
-	}
-	claimed, err := d.claim(sys, due, now)
+	claimed, err := d.claim(sys, d.now())
 	if err != nil {
 		return 0, err
 	}
@@ -211,35 +206,72 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	return len(claimed), nil
 }
 
-// claim takes the notifications of due for one attempt each, but those
-// another sender took first: one statement moves every one still due a
-// lease ahead, to an instant of this claim's own (see leaseInstant), and
-// the rows at that instant are this claim's.
-func (d *Deliverer) claim(ctx context.Context, due []*ent.Notification, now time.Time) ([]*ent.Notification, error) {
-	if len(due) == 0 {
-		return nil, nil
-	}
-	ids := make([]int, len(due))
-	for i, n := range due {
-		ids[i] = n.ID
-	}
+// Row locks. Passes of this process and of others claim and record
+// notifications at once; on PostgreSQL each statement locks the rows it
+// updates until its transaction ends, in the order its plan meets them.
+// Two transactions that wait for each other's rows would deadlock, and
+// the pass PostgreSQL aborts would leave its mail to its lease. So no
+// transaction here waits for a row while holding one out of order:
+//
+//   - a claim waits for nothing: it takes the due rows nobody holds (FOR
+//     UPDATE SKIP LOCKED, see dueUnclaimed); a row held by another claim
+//     is that claim's, one held by a recording is no longer due or is
+//     due again at the next pass;
+//   - a recording locks all its rows first, in id order (lockInIDOrder):
+//     two recordings share rows only when a claim outlived its lease and
+//     the rows were claimed again, and then they queue, not deadlock.
+//
+// SQLite has one writer at a time and no row locks: there the statements
+// are the same without their locking clauses.
+
+// claim takes up to batch notifications due at now for one attempt each:
+// one statement moves each a lease ahead, to an instant of this claim's
+// own (see leaseInstant), and the rows at that instant are this claim's.
+func (d *Deliverer) claim(ctx context.Context, now time.Time) ([]*ent.Notification, error) {
 	until := leaseInstant(now)
 	tx, err := d.DB.Tx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.Notification.Update().
-		Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusPENDING), notification.NextAttemptAtLTE(now)).
-		AddAttempts(1).SetNextAttemptAt(until).Save(ctx); err != nil {
+	n, err := tx.Notification.Update().Where(dueUnclaimed(now)).AddAttempts(1).SetNextAttemptAt(until).Save(ctx)
+	if err != nil || n == 0 {
 		return nil, err
 	}
 	claimed, err := tx.Notification.Query().
-		Where(notification.IDIn(ids...), notification.NextAttemptAt(until)).Order(ent.Asc(notification.FieldID)).All(ctx)
+		Where(notification.StatusEQ(notification.StatusPENDING), notification.NextAttemptAt(until)).
+		Order(ent.Asc(notification.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return claimed, tx.Commit()
+}
+
+// dueUnclaimed is the predicate of a claim: the first batch notifications
+// by id that are PENDING and due at now, and on PostgreSQL not locked by
+// another transaction (skipped, not waited for).
+func dueUnclaimed(now time.Time) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		t := sql.Table(notification.Table).As("due")
+		due := sql.Dialect(s.Dialect()).Select(t.C(notification.FieldID)).From(t).
+			Where(sql.And(
+				sql.EQ(t.C(notification.FieldStatus), notification.StatusPENDING),
+				sql.LTE(t.C(notification.FieldNextAttemptAt), now),
+			)).
+			OrderBy(t.C(notification.FieldID)).Limit(batch)
+		if s.Dialect() == dialect.Postgres {
+			due.ForUpdate(sql.WithLockAction(sql.SkipLocked))
+		}
+		s.Where(sql.In(s.C(notification.FieldID), due))
+	}
+}
+
+// lockInIDOrder locks the selected rows in id order on PostgreSQL (a
+// predicate that selects nothing itself); on SQLite it does nothing.
+func lockInIDOrder(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.OrderBy(s.C(notification.FieldID)).ForUpdate()
+	}
 }
 
 // claims numbers this process's claims.
@@ -255,7 +287,8 @@ func leaseInstant(now time.Time) time.Time {
 }
 
 // record writes the outcome of each attempt (results[i] is claimed[i]'s)
-// in one transaction.
+// in one transaction, which first locks its rows in id order (see Row
+// locks).
 func (d *Deliverer) record(ctx context.Context, claimed []*ent.Notification, results []error) error {
 	if len(claimed) == 0 {
 		return nil
@@ -266,6 +299,13 @@ func (d *Deliverer) record(ctx context.Context, claimed []*ent.Notification, res
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	ids := make([]int, len(claimed))
+	for i, n := range claimed {
+		ids[i] = n.ID
+	}
+	if _, err := tx.Notification.Query().Where(notification.IDIn(ids...), lockInIDOrder).IDs(ctx); err != nil {
+		return err
+	}
 	var sent []int
 	statuses := make([]string, len(claimed))
 	for i, n := range claimed {

@@ -1,9 +1,13 @@
 package deliver_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"helpdesk/ent"
 	"helpdesk/ent/notification"
 	"helpdesk/internal/apitest"
 	"helpdesk/internal/deliver"
@@ -161,4 +166,244 @@ func TestDeliveriesAreCountedByChannelAndStatus(t *testing.T) {
 			t.Errorf("%s: %v, want %v (all: %v)", k, got[k], v, got)
 		}
 	}
+}
+
+// lockedBuffer is a log destination several goroutines write to.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestSeveralDeliverersShareTheNotificationsWithoutDeadlockEachOnce:
+// four delivery loops on one database (four worker processes, each with
+// its overlapping passes) deliver waves of e-mail notifications planned
+// while they run through a real SMTP server: each message arrives once,
+// each row is SENT after one attempt, no pass fails (a deadlock between
+// claims and recordings would fail one, and delay its mail by a lease),
+// and all of it within bounded time.
+func TestSeveralDeliverersShareTheNotificationsWithoutDeadlockEachOnce(t *testing.T) {
+	const (
+		deliverers = 4
+		waves      = 10
+		perWave    = 250
+		bound      = 2 * time.Minute
+	)
+	sink := apitest.NewMailSink(t, "127.0.0.1:0")
+	mailer, err := deliver.NewMailer(sink.URL(), "helpdesk@helpdesk.test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := apitest.New(t, apitest.Options{}) // no loop of its own
+	tn := e.Tenant(t, "share")
+	e.CreateTicket(t, tn.User.Token, nil)
+	ctx := viewer.SystemContext(context.Background())
+	// The template: an e-mail notification the ticket planned, as
+	// rendered; the waves are copies of it under their own dedupe keys.
+	tpl, err := e.DB.Client.Notification.Query().Where(notification.ChannelEQ(notification.ChannelEMAIL)).First(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Client.Notification.Update().Where(notification.ChannelEQ(notification.ChannelEMAIL)).
+		SetStatus(notification.StatusSENT).ClearNextAttemptAt().Exec(ctx); err != nil {
+		t.Fatal(err) // the ticket's own notifications are not part of the count
+	}
+
+	var logs lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	runCtx, cancel := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	t.Cleanup(func() { cancel(); running.Wait() })
+	ds := make([]*deliver.Deliverer, deliverers)
+	for i := range ds {
+		ds[i] = &deliver.Deliverer{DB: e.DB.Client, Mailer: mailer, Host: "helpdesk.test", Workers: 8, Logger: logger}
+		running.Add(1)
+		go func() { defer running.Done(); ds[i].Run(runCtx) }()
+	}
+
+	start := time.Now()
+	var ids []int
+	for w := range waves {
+		builders := make([]*ent.NotificationCreate, perWave)
+		for i := range builders {
+			builders[i] = e.DB.Client.Notification.Create().SetTicketID(tpl.TicketID).SetKind(tpl.Kind).
+				SetChannel(notification.ChannelEMAIL).SetRecipient(tpl.Recipient).SetPayload(tpl.Payload).
+				SetDedupeKey(fmt.Sprintf("share-%d-%d", w, i)).SetNextAttemptAt(time.Now())
+		}
+		made, err := e.DB.Client.Notification.CreateBulk(builders...).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range made {
+			ids = append(ids, n.ID)
+		}
+		for _, d := range ds {
+			d.Kick()
+		}
+	}
+	want := waves * perWave
+	sink.Wait(t, bound, func(m []apitest.Mail) bool { return len(m) >= want })
+	// Each pass records its attempts after its sends: wait for the last
+	// recording, then stop the loops (anything sent twice has arrived by
+	// then) and count.
+	deadline := start.Add(bound)
+	for {
+		sent, err := e.DB.Client.Notification.Query().Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusSENT)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d recorded SENT after %s; log:\n%s", sent, want, bound, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	cancel()
+	running.Wait()
+	got := sink.Received()
+
+	seen := map[string]int{}
+	for _, m := range got {
+		seen[m.Header.Get("Message-Id")]++
+	}
+	for _, id := range ids {
+		mid := fmt.Sprintf("<notification-%d@helpdesk.test>", id)
+		if seen[mid] != 1 {
+			t.Errorf("notification %d arrived %d times", id, seen[mid])
+		}
+	}
+	if len(got) != want {
+		t.Errorf("%d messages for %d notifications", len(got), want)
+	}
+	sent, err := e.DB.Client.Notification.Query().Where(notification.IDIn(ids...),
+		notification.StatusEQ(notification.StatusSENT), notification.Attempts(1)).Count(ctx)
+	if err != nil || sent != want {
+		t.Errorf("%d of %d SENT after one attempt (%v)", sent, want, err)
+	}
+	if l := logs.String(); l != "" {
+		t.Errorf("the deliverers logged (a pass failed):\n%s", l)
+	}
+	t.Logf("%d notifications through %d deliverers in %s", want, deliverers, elapsed.Round(time.Millisecond))
+}
+
+// TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock: when
+// a claim outlives its lease (a slow receiver; here the clocks of the
+// deliverers two minutes apart, so that each finds the claims of those
+// behind it expired), another deliverer claims the rows again while their
+// first sender still sends and records them. Every notification ends
+// SENT, each message arrives under its one Message-ID (a receiver may see
+// it more than once), and no pass fails on a deadlock.
+func TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock(t *testing.T) {
+	if os.Getenv(apitest.PostgresEnv) == "" {
+		t.Skip("row locks and their order are PostgreSQL's; SQLite has one writer at a time")
+	}
+	const (
+		deliverers = 4
+		skew       = 2 * time.Minute // more than the lease of a claim
+		waves      = 10
+		perWave    = 250
+		bound      = 2 * time.Minute
+	)
+	sink := apitest.NewMailSink(t, "127.0.0.1:0")
+	mailer, err := deliver.NewMailer(sink.URL(), "helpdesk@helpdesk.test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := apitest.New(t, apitest.Options{})
+	tn := e.Tenant(t, "reclaim")
+	e.CreateTicket(t, tn.User.Token, nil)
+	ctx := viewer.SystemContext(context.Background())
+	tpl, err := e.DB.Client.Notification.Query().Where(notification.ChannelEQ(notification.ChannelEMAIL)).First(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Client.Notification.Update().Where(notification.ChannelEQ(notification.ChannelEMAIL)).
+		SetStatus(notification.StatusSENT).ClearNextAttemptAt().Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	runCtx, cancel := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	t.Cleanup(func() { cancel(); running.Wait() })
+	ds := make([]*deliver.Deliverer, deliverers)
+	for i := range ds {
+		ahead := time.Duration(i) * skew
+		ds[i] = &deliver.Deliverer{DB: e.DB.Client, Mailer: mailer, Host: "helpdesk.test", Workers: 8, Logger: logger,
+			Now: func() time.Time { return time.Now().Add(ahead) }}
+		running.Add(1)
+		go func() { defer running.Done(); ds[i].Run(runCtx) }()
+	}
+	start := time.Now()
+	var ids []int
+	for w := range waves {
+		builders := make([]*ent.NotificationCreate, perWave)
+		for i := range builders {
+			builders[i] = e.DB.Client.Notification.Create().SetTicketID(tpl.TicketID).SetKind(tpl.Kind).
+				SetChannel(notification.ChannelEMAIL).SetRecipient(tpl.Recipient).SetPayload(tpl.Payload).
+				SetDedupeKey(fmt.Sprintf("reclaim-%d-%d", w, i)).SetNextAttemptAt(time.Now())
+		}
+		made, err := e.DB.Client.Notification.CreateBulk(builders...).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range made {
+			ids = append(ids, n.ID)
+		}
+		for _, d := range ds {
+			d.Kick()
+		}
+	}
+	want := waves * perWave
+	deadline := start.Add(bound)
+	for {
+		sent, err := e.DB.Client.Notification.Query().Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusSENT)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d recorded SENT after %s; log:\n%s", sent, want, bound, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	// Stopping the loops cancels passes still sending copies: what they
+	// log then is not a failure of the delivery.
+	logged := logs.String()
+	cancel()
+	running.Wait()
+	seen := map[string]int{}
+	for _, m := range sink.Received() {
+		seen[m.Header.Get("Message-Id")]++
+	}
+	twice := 0
+	for _, id := range ids {
+		switch c := seen[fmt.Sprintf("<notification-%d@helpdesk.test>", id)]; {
+		case c == 0:
+			t.Errorf("notification %d SENT and never arrived", id)
+		case c > 1:
+			twice++
+		}
+	}
+	if l := logged; l != "" {
+		t.Errorf("the deliverers logged (a pass failed):\n%s", l)
+	}
+	t.Logf("%d notifications through %d deliverers %s apart in %s; %d arrived more than once", want, deliverers, skew, elapsed.Round(time.Millisecond), twice)
 }
