@@ -17,13 +17,16 @@ package embeddedtemporal
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -387,7 +390,7 @@ func prepareDatabase(dbPath, namespace string) (*config.SQL, error) {
 // workflow list` once they next change state.
 func prepareVisibility(path string, main *config.SQL) (*config.SQL, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if err := createDatabase(path); err != nil {
+		if err := createDatabaseThen(path, dropUnsearchedIndexes); err != nil {
 			return nil, err
 		}
 	} else if err != nil {
@@ -401,9 +404,59 @@ func prepareVisibility(path string, main *config.SQL) (*config.SQL, error) {
 	return &conf, nil
 }
 
+// searchedIndexes are the visibility indexes kept: the order of `temporal
+// workflow list` and the filters an operator of helpdesk uses (by
+// workflow ID, type, status, start and task queue).
+var searchedIndexes = []string{"default_idx", "by_execution_time", "by_workflow_id", "by_workflow_type", "by_status", "by_task_queue"}
+
+// dropUnsearchedIndexes removes from a new visibility database the indexes
+// over the search attributes helpdesk never sets or searches (the custom
+// Bool01…KeywordList03, schedules', deployments', batch jobs' and the
+// rest): some fifty of them, each written on every workflow start and
+// search-attribute change. Without them a create burst took 55 % more
+// tickets a second through the same outbox lag (docs/performance.md); a
+// list filtered by one of those attributes still works, by a scan.
+func dropUnsearchedIndexes(path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?"+url.Values{"mode": {"rw"}}.Encode())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	var drop []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		if !slices.Contains(searchedIndexes, name) {
+			drop = append(drop, name)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, name := range drop {
+		if _, err := db.Exec(`DROP INDEX "` + name + `"`); err != nil {
+			return fmt.Errorf("dropping visibility index %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // createDatabase creates the SQLite database at dbPath with the Temporal
 // schema.
 func createDatabase(dbPath string) error {
+	return createDatabaseThen(dbPath, nil)
+}
+
+// createDatabaseThen creates the database as createDatabase does and runs
+// then on it, under its temporary name, before it is renamed into place.
+func createDatabaseThen(dbPath string, then func(path string) error) error {
 	tmpPath := dbPath + ".init"
 	removeDBFiles(tmpPath) // leftovers of an interrupted earlier attempt
 	err := sqliteschema.SetupSchema(&config.SQL{
@@ -411,6 +464,9 @@ func createDatabase(dbPath string) error {
 		DatabaseName:      tmpPath,
 		ConnectAttributes: map[string]string{"mode": "rwc"},
 	})
+	if err == nil && then != nil {
+		err = then(tmpPath)
+	}
 	if err != nil {
 		removeDBFiles(tmpPath)
 		return fmt.Errorf("embeddedtemporal: creating database schema in %s: %w", tmpPath, err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -306,10 +307,12 @@ func TestVisibilityIsWrittenToAFileOfItsOwnAndAnOlderDirectoryGetsOne(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the workflow in `workflow list`", func() bool {
-		res, err := c1.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowId = 'listed'"})
-		return err == nil && len(res.GetExecutions()) == 1
-	})
+	for _, q := range []string{"WorkflowId = 'listed'", "WorkflowType = 'signalWorkflow' AND ExecutionStatus = 'Running'", "BuildIds IS NULL AND WorkflowId = 'listed'"} {
+		waitFor(t, ctx, "the workflow in `workflow list -q \""+q+"\"`", func() bool {
+			res, err := c1.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q})
+			return err == nil && len(res.GetExecutions()) == 1
+		})
+	}
 	w1.Stop()
 	c1.Close()
 	if err := s1.Stop(); err != nil {
@@ -320,6 +323,27 @@ func TestVisibilityIsWrittenToAFileOfItsOwnAndAnOlderDirectoryGetsOne(t *testing
 	}
 	if n := visibilityRows(t, filepath.Join(dir, "temporal-visibility.db")); n != 1 {
 		t.Errorf("%d visibility rows in temporal-visibility.db, want the workflow's", n)
+	}
+	// Only the indexes of the searches helpdesk's operators run are written.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "temporal-visibility.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indexes []string
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		_ = rows.Scan(&n)
+		indexes = append(indexes, n)
+	}
+	rows.Close()
+	db.Close()
+	want := slices.Sorted(slices.Values(searchedIndexes))
+	if !slices.Equal(indexes, want) {
+		t.Errorf("visibility indexes %v, want %v", indexes, want)
 	}
 
 	// An earlier release's directory: the histories' file alone. (A copy
