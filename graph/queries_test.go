@@ -39,29 +39,18 @@ func TestTicketsPageWithSLAClocksReadsTheTicketRowsOnly(t *testing.T) {
 // the same, and at most limit.
 func pageCostsBoundedQueries(t *testing.T, page string, limit int64) {
 	t.Helper()
-	var counting atomic.Bool
-	var selects atomic.Int64
-	e := apitest.New(t, apitest.Options{Driver: func(d dialect.Driver) dialect.Driver {
-		return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
-			if counting.Load() && len(args) > 0 {
-				if s, ok := args[0].(string); ok && strings.Contains(s, "SELECT") {
-					selects.Add(1)
-				}
-			}
-		})
-	}})
+	var selects selectCounter
+	e := apitest.New(t, apitest.Options{Driver: selects.driver})
 	tn := e.Tenant(t, "nplus1")
 	agent := e.Agent(t, "AGENT")
 	measure := func() int64 {
 		t.Helper()
-		selects.Store(0)
-		counting.Store(true)
-		var out struct {
-			Tickets struct{ TotalCount int } `json:"tickets"`
-		}
-		e.Do(t, agent.Token, page, nil, &out)
-		counting.Store(false)
-		return selects.Load()
+		return selects.during(func() {
+			var out struct {
+				Tickets struct{ TotalCount int } `json:"tickets"`
+			}
+			e.Do(t, agent.Token, page, nil, &out)
+		})
 	}
 	create := func(n int) {
 		for i := 0; i < n; i++ {
@@ -87,4 +76,30 @@ func pageCostsBoundedQueries(t *testing.T, page string, limit int64) {
 	if large > limit {
 		t.Fatalf("a page costs %d queries; expected at most %d (auth + count + page + one per edge)", large, limit)
 	}
+}
+
+// selectCounter counts the SELECTs an Env's database runs during a call
+// (as its Driver option).
+type selectCounter struct {
+	on atomic.Bool
+	n  atomic.Int64
+}
+
+func (c *selectCounter) driver(d dialect.Driver) dialect.Driver {
+	return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
+		if c.on.Load() && len(args) > 0 {
+			if s, ok := args[0].(string); ok && strings.Contains(s, "SELECT") {
+				c.n.Add(1)
+			}
+		}
+	})
+}
+
+// during runs f and returns the SELECTs it cost.
+func (c *selectCounter) during(f func()) int64 {
+	c.n.Store(0)
+	c.on.Store(true)
+	defer c.on.Store(false)
+	f()
+	return c.n.Load()
 }

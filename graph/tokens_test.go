@@ -2,12 +2,8 @@ package graph_test
 
 import (
 	"context"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"entgo.io/ent/dialect"
 
 	"helpdesk/ent/apitoken"
 	"helpdesk/internal/apitest"
@@ -22,34 +18,22 @@ import (
 // revoked token or a deactivated owner is refused on the next request.
 func TestATokenSeenBeforeCostsOneStatementYetRevocationAndOwnerChangesApplyAtOnce(t *testing.T) {
 	t.Parallel()
-	var counting atomic.Bool
-	var statements atomic.Int64
-	e := apitest.New(t, apitest.Options{Driver: func(d dialect.Driver) dialect.Driver {
-		return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
-			if counting.Load() && len(args) > 0 {
-				if s, ok := args[0].(string); ok && strings.Contains(s, "SELECT") {
-					statements.Add(1)
-				}
-			}
-		})
-	}})
+	var selects selectCounter
+	e := apitest.New(t, apitest.Options{Driver: selects.driver})
 	tn := e.Tenant(t, "known")
 	const me = `{ viewer { contact { id role } } }`
 	role := func(token string) (string, int64) {
 		t.Helper()
-		statements.Store(0)
-		counting.Store(true)
-		defer counting.Store(false)
 		var out struct {
 			Viewer struct {
 				Contact *struct{ Role string } `json:"contact"`
 			} `json:"viewer"`
 		}
-		e.Do(t, token, me, nil, &out)
+		n := selects.during(func() { e.Do(t, token, me, nil, &out) })
 		if out.Viewer.Contact == nil {
 			t.Fatal("viewer has no contact")
 		}
-		return out.Viewer.Contact.Role, statements.Load()
+		return out.Viewer.Contact.Role, n
 	}
 	// A fresh token of its own, never used by the fixtures.
 	var issued struct {

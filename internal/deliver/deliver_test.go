@@ -222,36 +222,9 @@ func TestSeveralDeliverersShareTheNotificationsWithoutDeadlockEachOnce(t *testin
 
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	runCtx, cancel := context.WithCancel(context.Background())
-	var running sync.WaitGroup
-	t.Cleanup(func() { cancel(); running.Wait() })
-	ds := make([]*deliver.Deliverer, deliverers)
-	for i := range ds {
-		ds[i] = &deliver.Deliverer{DB: e.DB.Client, Mailer: mailer, Host: "helpdesk.test", Workers: 8, Logger: logger}
-		running.Add(1)
-		go func() { defer running.Done(); ds[i].Run(runCtx) }()
-	}
-
+	ds, stop := startDeliverers(t, e, mailer, logger, deliverers, 0)
 	start := time.Now()
-	var ids []int
-	for w := range waves {
-		builders := make([]*ent.NotificationCreate, perWave)
-		for i := range builders {
-			builders[i] = e.DB.Client.Notification.Create().SetTicketID(tpl.TicketID).SetKind(tpl.Kind).
-				SetChannel(notification.ChannelEMAIL).SetRecipient(tpl.Recipient).SetPayload(tpl.Payload).
-				SetDedupeKey(fmt.Sprintf("share-%d-%d", w, i)).SetNextAttemptAt(time.Now())
-		}
-		made, err := e.DB.Client.Notification.CreateBulk(builders...).Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range made {
-			ids = append(ids, n.ID)
-		}
-		for _, d := range ds {
-			d.Kick()
-		}
-	}
+	ids := addWaves(t, ctx, e, tpl, ds, waves, perWave, "share")
 	want := waves * perWave
 	sink.Wait(t, bound, func(m []apitest.Mail) bool { return len(m) >= want })
 	// Each pass records its attempts after its sends: wait for the last
@@ -272,8 +245,7 @@ func TestSeveralDeliverersShareTheNotificationsWithoutDeadlockEachOnce(t *testin
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	cancel()
-	running.Wait()
+	stop()
 	got := sink.Received()
 
 	seen := map[string]int{}
@@ -337,37 +309,9 @@ func TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock(t *testin
 	}
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	runCtx, cancel := context.WithCancel(context.Background())
-	var running sync.WaitGroup
-	t.Cleanup(func() { cancel(); running.Wait() })
-	ds := make([]*deliver.Deliverer, deliverers)
-	for i := range ds {
-		ahead := time.Duration(i) * skew
-		ds[i] = &deliver.Deliverer{DB: e.DB.Client, Mailer: mailer, Host: "helpdesk.test", Workers: 8, Logger: logger,
-			Now: func() time.Time { return time.Now().Add(ahead) }}
-		running.Add(1)
-		go func() { defer running.Done(); ds[i].Run(runCtx) }()
-	}
+	ds, stop := startDeliverers(t, e, mailer, logger, deliverers, skew)
 	start := time.Now()
-	var ids []int
-	for w := range waves {
-		builders := make([]*ent.NotificationCreate, perWave)
-		for i := range builders {
-			builders[i] = e.DB.Client.Notification.Create().SetTicketID(tpl.TicketID).SetKind(tpl.Kind).
-				SetChannel(notification.ChannelEMAIL).SetRecipient(tpl.Recipient).SetPayload(tpl.Payload).
-				SetDedupeKey(fmt.Sprintf("reclaim-%d-%d", w, i)).SetNextAttemptAt(time.Now())
-		}
-		made, err := e.DB.Client.Notification.CreateBulk(builders...).Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range made {
-			ids = append(ids, n.ID)
-		}
-		for _, d := range ds {
-			d.Kick()
-		}
-	}
+	ids := addWaves(t, ctx, e, tpl, ds, waves, perWave, "reclaim")
 	want := waves * perWave
 	deadline := start.Add(bound)
 	for {
@@ -387,8 +331,7 @@ func TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock(t *testin
 	// Stopping the loops cancels passes still sending copies: what they
 	// log then is not a failure of the delivery.
 	logged := logs.String()
-	cancel()
-	running.Wait()
+	stop()
 	seen := map[string]int{}
 	for _, m := range sink.Received() {
 		seen[m.Header.Get("Message-Id")]++
@@ -406,4 +349,50 @@ func TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock(t *testin
 		t.Errorf("the deliverers logged (a pass failed):\n%s", l)
 	}
 	t.Logf("%d notifications through %d deliverers %s apart in %s; %d arrived more than once", want, deliverers, skew, elapsed.Round(time.Millisecond), twice)
+}
+
+// startDeliverers runs n delivery loops on e's database, as n worker
+// processes would, the i-th with its clock i×skew ahead; stop ends them
+// and waits (also at t's cleanup).
+func startDeliverers(t *testing.T, e *apitest.Env, mailer deliver.Mailer, logger *slog.Logger, n int, skew time.Duration) (ds []*deliver.Deliverer, stop func()) {
+	t.Helper()
+	runCtx, cancel := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	stop = sync.OnceFunc(func() { cancel(); running.Wait() })
+	t.Cleanup(stop)
+	ds = make([]*deliver.Deliverer, n)
+	for i := range ds {
+		ahead := time.Duration(i) * skew
+		ds[i] = &deliver.Deliverer{DB: e.DB.Client, Mailer: mailer, Host: "helpdesk.test", Workers: 8, Logger: logger,
+			Now: func() time.Time { return time.Now().Add(ahead) }}
+		running.Add(1)
+		go func() { defer running.Done(); ds[i].Run(runCtx) }()
+	}
+	return ds, stop
+}
+
+// addWaves stores waves of perWave e-mail notifications like tpl, due now,
+// waking every deliverer after each wave, and returns their IDs.
+func addWaves(t *testing.T, ctx context.Context, e *apitest.Env, tpl *ent.Notification, ds []*deliver.Deliverer, waves, perWave int, prefix string) []int {
+	t.Helper()
+	var ids []int
+	for w := range waves {
+		builders := make([]*ent.NotificationCreate, perWave)
+		for i := range builders {
+			builders[i] = e.DB.Client.Notification.Create().SetTicketID(tpl.TicketID).SetKind(tpl.Kind).
+				SetChannel(notification.ChannelEMAIL).SetRecipient(tpl.Recipient).SetPayload(tpl.Payload).
+				SetDedupeKey(fmt.Sprintf("%s-%d-%d", prefix, w, i)).SetNextAttemptAt(time.Now())
+		}
+		made, err := e.DB.Client.Notification.CreateBulk(builders...).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range made {
+			ids = append(ids, n.ID)
+		}
+		for _, d := range ds {
+			d.Kick()
+		}
+	}
+	return ids
 }
