@@ -307,7 +307,7 @@ func TestVisibilityIsWrittenToAFileOfItsOwnAndAnOlderDirectoryGetsOne(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"WorkflowId = 'listed'", "WorkflowType = 'signalWorkflow' AND ExecutionStatus = 'Running'", "BuildIds IS NULL AND WorkflowId = 'listed'"} {
+	for _, q := range []string{"WorkflowId = 'listed'", "WorkflowType = 'signalWorkflow' AND ExecutionStatus = 'Running'", "ParentWorkflowId IS NULL AND WorkflowId = 'listed'"} {
 		waitFor(t, ctx, "the workflow in `workflow list -q \""+q+"\"`", func() bool {
 			res, err := c1.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q})
 			return err == nil && len(res.GetExecutions()) == 1
