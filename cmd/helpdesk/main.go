@@ -204,25 +204,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if cmd == "migrate" {
-			logMigration(log, m)
+			m.Log(log)
+			log.Info("schema is up to date", "revision", m.Revision, "applied", len(m.Applied))
 			return nil
 		}
 		return seed(ctx, db, stdout)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
-}
-
-// logMigration says what a migration did: the files it applied, the
-// baseline it recorded, and the revision the database is at.
-func logMigration(log *slog.Logger, m store.Migration) {
-	for _, f := range m.Applied {
-		log.Info("applied migration", "file", f)
-	}
-	if m.Baseline != "" {
-		log.Info("recorded the schema of the previous release as migration", "file", m.Baseline)
-	}
-	log.Info("schema is up to date", "revision", m.Revision, "applied", len(m.Applied))
 }
 
 func seed(ctx context.Context, db *store.DB, out io.Writer) error {

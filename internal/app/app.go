@@ -115,12 +115,7 @@ func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range m.Applied {
-		log.Info("applied migration", "file", f)
-	}
-	if m.Baseline != "" {
-		log.Info("recorded the schema of the previous release as migration", "file", m.Baseline)
-	}
+	m.Log(log)
 	tel.traceDB(db, ClientOptions(cfg))
 	if cfg.AdminToken != "" {
 		if err := auth.BootstrapAdmin(ctx, db.Client, cfg.AdminToken); err != nil {

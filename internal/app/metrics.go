@@ -27,9 +27,9 @@ const (
 // serveMetrics serves reg's /metrics on a listener of its own at addr
 // (HELPDESK_METRICS_ADDR) until stop is called, with Go's profiles under
 // /debug/pprof/: the operators' port, never the API's, since a profile
-// shows the process's insides and a CPU profile costs while it runs. The API registers its HTTP
-// series in reg; a worker, which serves no HTTP, gets the Go runtime and
-// process series.
+// shows the process's insides and a CPU profile costs while it runs. The
+// API registers its HTTP series in reg; a worker, which serves no HTTP,
+// gets the Go runtime and process series.
 func serveMetrics(addr string, reg *prometheus.Registry, role Role, log *slog.Logger) (stop func(), err error) {
 	if role == RoleWorker {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

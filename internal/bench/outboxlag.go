@@ -152,6 +152,9 @@ func parseLagHistogram(r io.Reader) (lagHistogram, error) {
 	hist := fam.GetMetric()[0].GetHistogram()
 	var h lagHistogram
 	for _, b := range hist.GetBucket() {
+		if math.IsInf(b.GetUpperBound(), 1) {
+			continue // the text form lists +Inf; the sample count stands for it below
+		}
 		h.bounds = append(h.bounds, b.GetUpperBound())
 		h.counts = append(h.counts, b.GetCumulativeCount())
 	}

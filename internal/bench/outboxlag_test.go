@@ -2,6 +2,7 @@ package bench
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +39,9 @@ func parse(t *testing.T, text string) lagHistogram {
 func TestLagOfAPhaseIsTheDifferenceOfTwoScrapesSummedOverWorkers(t *testing.T) {
 	t.Parallel()
 	before := parse(t, exposition([4]int{5, 5, 5, 5}))
+	if !slices.Equal(before.bounds, []float64{0.01, 0.1, 1, math.Inf(1)}) || !slices.Equal(before.counts, []uint64{5, 5, 5, 5}) {
+		t.Fatalf("parsed bounds %v counts %v, want the three bounds and +Inf once", before.bounds, before.counts)
+	}
 	// Worker one delivered 100 more: 50 under 10 ms, 48 under 100 ms, 2 under 1 s.
 	one := parse(t, exposition([4]int{55, 103, 105, 105})).minus(before)
 	// Worker two delivered 100, all under 10 ms.

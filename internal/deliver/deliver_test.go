@@ -200,26 +200,7 @@ func TestSeveralDeliverersShareTheNotificationsWithoutDeadlockEachOnce(t *testin
 		perWave    = 250
 		bound      = 2 * time.Minute
 	)
-	sink := apitest.NewMailSink(t, "127.0.0.1:0")
-	mailer, err := deliver.NewMailer(sink.URL(), "helpdesk@helpdesk.test", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := apitest.New(t, apitest.Options{}) // no loop of its own
-	tn := e.Tenant(t, "share")
-	e.CreateTicket(t, tn.User.Token, nil)
-	ctx := viewer.SystemContext(context.Background())
-	// The template: an e-mail notification the ticket planned, as
-	// rendered; the waves are copies of it under their own dedupe keys.
-	tpl, err := e.DB.Client.Notification.Query().Where(notification.ChannelEQ(notification.ChannelEMAIL)).First(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.DB.Client.Notification.Update().Where(notification.ChannelEQ(notification.ChannelEMAIL)).
-		SetStatus(notification.StatusSENT).ClearNextAttemptAt().Exec(ctx); err != nil {
-		t.Fatal(err) // the ticket's own notifications are not part of the count
-	}
-
+	sink, mailer, e, ctx, tpl := waveFixture(t, "share")
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ds, stop := startDeliverers(t, e, mailer, logger, deliverers, 0)
@@ -230,20 +211,7 @@ func TestSeveralDeliverersShareTheNotificationsWithoutDeadlockEachOnce(t *testin
 	// Each pass records its attempts after its sends: wait for the last
 	// recording, then stop the loops (anything sent twice has arrived by
 	// then) and count.
-	deadline := start.Add(bound)
-	for {
-		sent, err := e.DB.Client.Notification.Query().Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusSENT)).Count(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sent == want {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d recorded SENT after %s; log:\n%s", sent, want, bound, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitAllSent(t, ctx, e, ids, start.Add(bound), &logs)
 	elapsed := time.Since(start)
 	stop()
 	got := sink.Received()
@@ -290,43 +258,14 @@ func TestClaimsReclaimedAfterTheirLeaseWhileBeingRecordedDoNotDeadlock(t *testin
 		perWave    = 250
 		bound      = 2 * time.Minute
 	)
-	sink := apitest.NewMailSink(t, "127.0.0.1:0")
-	mailer, err := deliver.NewMailer(sink.URL(), "helpdesk@helpdesk.test", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := apitest.New(t, apitest.Options{})
-	tn := e.Tenant(t, "reclaim")
-	e.CreateTicket(t, tn.User.Token, nil)
-	ctx := viewer.SystemContext(context.Background())
-	tpl, err := e.DB.Client.Notification.Query().Where(notification.ChannelEQ(notification.ChannelEMAIL)).First(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.DB.Client.Notification.Update().Where(notification.ChannelEQ(notification.ChannelEMAIL)).
-		SetStatus(notification.StatusSENT).ClearNextAttemptAt().Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sink, mailer, e, ctx, tpl := waveFixture(t, "reclaim")
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ds, stop := startDeliverers(t, e, mailer, logger, deliverers, skew)
 	start := time.Now()
 	ids := addWaves(t, ctx, e, tpl, ds, waves, perWave, "reclaim")
 	want := waves * perWave
-	deadline := start.Add(bound)
-	for {
-		sent, err := e.DB.Client.Notification.Query().Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusSENT)).Count(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sent == want {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d recorded SENT after %s; log:\n%s", sent, want, bound, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitAllSent(t, ctx, e, ids, start.Add(bound), &logs)
 	elapsed := time.Since(start)
 	// Stopping the loops cancels passes still sending copies: what they
 	// log then is not a failure of the delivery.
@@ -395,4 +334,49 @@ func addWaves(t *testing.T, ctx context.Context, e *apitest.Env, tpl *ent.Notifi
 		}
 	}
 	return ids
+}
+
+// waveFixture is the set-up of the concurrency tests: a mail sink and its
+// mailer, an API without a delivery loop of its own, and the template of
+// the waves: an e-mail notification a new ticket planned, as rendered (the
+// ticket's own notifications are marked SENT: they are not counted).
+func waveFixture(t *testing.T, prefix string) (*apitest.MailSink, deliver.Mailer, *apitest.Env, context.Context, *ent.Notification) {
+	t.Helper()
+	sink := apitest.NewMailSink(t, "127.0.0.1:0")
+	mailer, err := deliver.NewMailer(sink.URL(), "helpdesk@helpdesk.test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := apitest.New(t, apitest.Options{})
+	tn := e.Tenant(t, prefix)
+	e.CreateTicket(t, tn.User.Token, nil)
+	ctx := viewer.SystemContext(context.Background())
+	tpl, err := e.DB.Client.Notification.Query().Where(notification.ChannelEQ(notification.ChannelEMAIL)).First(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Client.Notification.Update().Where(notification.ChannelEQ(notification.ChannelEMAIL)).
+		SetStatus(notification.StatusSENT).ClearNextAttemptAt().Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return sink, mailer, e, ctx, tpl
+}
+
+// waitAllSent waits until every one of ids is recorded SENT, failing with
+// the deliverers' log at deadline.
+func waitAllSent(t *testing.T, ctx context.Context, e *apitest.Env, ids []int, deadline time.Time, logs *lockedBuffer) {
+	t.Helper()
+	for {
+		sent, err := e.DB.Client.Notification.Query().Where(notification.IDIn(ids...), notification.StatusEQ(notification.StatusSENT)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent == len(ids) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d recorded SENT by the deadline; log:\n%s", sent, len(ids), logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -386,8 +386,9 @@ func prepareDatabase(dbPath, namespace string) (*config.SQL, error) {
 // as the main one is, with the whole Temporal schema of which the server
 // uses the visibility tables) and returns its config: main's, on path.
 // A data directory of a release that kept visibility in the main file
-// starts a new one: workflows started before then show in `temporal
-// workflow list` once they next change state.
+// starts a new one: workflows started before then are missing from
+// `temporal workflow list` until the server rewrites their row (when they
+// upsert a search attribute or close); their histories are untouched.
 func prepareVisibility(path string, main *config.SQL) (*config.SQL, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if err := createDatabaseThen(path, dropUnsearchedIndexes); err != nil {

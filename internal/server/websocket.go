@@ -133,7 +133,7 @@ func (s *sockets) init(ctx context.Context, p transport.InitPayload) (context.Co
 		return refuse(ctx, closeForbidden, "unauthenticated: send a valid token"), nil, err
 	case unreachable(err):
 		s.log.WarnContext(ctx, "server: authenticating a WebSocket: database unreachable", "err", err)
-		return refuse(ctx, closeTryAgainLater, "the database is unreachable; retry in a few seconds"), nil, err
+		return refuse(ctx, closeTryAgainLater, unavailableMessage), nil, err
 	case err != nil:
 		s.log.ErrorContext(ctx, "server: authenticating a WebSocket", "err", err)
 		return refuse(ctx, closeInternal, "could not check the token; try again"), nil, err

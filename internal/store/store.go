@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	neturl "net/url"
 	"os"
 	"path/filepath"
@@ -205,6 +206,16 @@ type Migration struct {
 	Baseline string
 	// Revision is the newest file the database has now.
 	Revision string
+}
+
+// Log says what m did: each file applied, the baseline recorded.
+func (m Migration) Log(log *slog.Logger) {
+	for _, f := range m.Applied {
+		log.Info("applied migration", "file", f)
+	}
+	if m.Baseline != "" {
+		log.Info("recorded the schema of the previous release as migration", "file", m.Baseline)
+	}
 }
 
 // MigrateReport is Migrate, telling what it did.
