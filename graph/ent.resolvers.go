@@ -59,7 +59,7 @@ func (r *queryResolver) Tickets(ctx context.Context, after *entgql.Cursor[int], 
 	if err != nil {
 		return nil, err
 	}
-	return r.Client.Ticket.Query().Paginate(ctx, after, first, before, last,
+	return narrowTickets(ctx, r.Client.Ticket.Query(), "edges", "node").Paginate(ctx, after, first, before, last,
 		ent.WithTicketOrder(orderBy), ent.WithTicketFilter(where.Filter))
 }
 

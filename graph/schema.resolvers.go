@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/escalationtable"
 	"helpdesk/ent/schema/schematype"
 	"helpdesk/ent/slapolicy"
+	"helpdesk/ent/ticket"
 	"helpdesk/graph/generated"
 	"helpdesk/graph/model"
 	"helpdesk/internal/auth"
@@ -183,7 +184,7 @@ func (r *queryResolver) TicketByNumber(ctx context.Context, number string) (*ent
 	if !ok {
 		return nil, nil
 	}
-	t, err := r.Client.Ticket.Get(ctx, id)
+	t, err := narrowTickets(ctx, r.Client.Ticket.Query().Where(ticket.ID(id))).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
