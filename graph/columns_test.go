@@ -81,8 +81,8 @@ func TestAListOrALookupReadsOnlyTheTicketColumnsItShows(t *testing.T) {
 
 	type node struct {
 		ID, Number, Status, Priority, CreatedAt, Description string
-		Organization, Requester, Assignee                  struct{ Name string }
-		SLAClocks                                          []struct{ Clock string } `json:"slaClocks"`
+		Organization, Requester, Assignee                    struct{ Name string }
+		SLAClocks                                            []struct{ Clock string } `json:"slaClocks"`
 	}
 	var list, full struct {
 		Tickets struct{ Edges []struct{ Node node } } `json:"tickets"`
