@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -102,4 +103,51 @@ func (c *selectCounter) during(f func()) int64 {
 	defer c.on.Store(false)
 	f()
 	return c.n.Load()
+}
+
+// TestCreatingATicketReadsItsRequesterOnce: the create reads the requester
+// to derive the organization, and the notification plan of its CREATED
+// event (in the same transaction) uses that read, not one of its own; the
+// requester is still told, by name and address.
+func TestCreatingATicketReadsItsRequesterOnce(t *testing.T) {
+	t.Parallel()
+	var reads []string
+	var mu sync.Mutex
+	on := false
+	e := apitest.New(t, apitest.Options{Driver: func(d dialect.Driver) dialect.Driver {
+		return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
+			s, _ := args[0].(string)
+			s = strings.ReplaceAll(s, "`", `"`)
+			mu.Lock()
+			defer mu.Unlock()
+			if on && strings.Contains(s, `FROM "contacts" WHERE "contacts"."id" = `) && !strings.Contains(s, "api_tokens") {
+				reads = append(reads, s)
+			}
+		})
+	}})
+	tn := e.Tenant(t, "requester-once")
+	mu.Lock()
+	on = true
+	mu.Unlock()
+	tk := e.CreateTicket(t, tn.User.Token, nil)
+	mu.Lock()
+	on = false
+	mu.Unlock()
+	if len(reads) != 1 {
+		t.Errorf("creating a ticket read its requester %d times: %q", len(reads), reads)
+	}
+	var out struct {
+		TicketByNumber struct {
+			Notifications []struct{ Kind, Recipient string }
+		} `json:"ticketByNumber"`
+	}
+	e.Do(t, apitest.AdminToken, `query($n: String!) { ticketByNumber(number: $n) { notifications { kind recipient } } }`,
+		map[string]any{"n": tk.Number}, &out)
+	told := false
+	for _, n := range out.TicketByNumber.Notifications {
+		told = told || strings.EqualFold(n.Recipient, tn.User.Email)
+	}
+	if !told {
+		t.Errorf("the requester %s was not told of the new ticket: %+v", tn.User.Email, out.TicketByNumber.Notifications)
+	}
 }

@@ -96,13 +96,25 @@ type directory struct {
 	accountMgr  *notify.Person
 }
 
+type requesterKey struct{}
+
+// withRequester is ctx carrying the ticket's requester as the change has
+// just read it (a create reads it to derive the organization), so that the
+// notification plan does not read it again in the same transaction.
+func withRequester(ctx context.Context, req *ent.Contact) context.Context {
+	return context.WithValue(ctx, requesterKey{}, req)
+}
+
 // lookUp reads what every notified event needs: the requester, the
 // assignee and the organization's webhooks.
 func lookUp(ctx context.Context, c *ent.Client, t *ent.Ticket) (*directory, error) {
 	d := &directory{c: c, t: t}
-	req, err := c.Contact.Get(ctx, t.RequesterID)
-	if err != nil {
-		return nil, err
+	req, _ := ctx.Value(requesterKey{}).(*ent.Contact)
+	if req == nil || req.ID != t.RequesterID {
+		var err error
+		if req, err = c.Contact.Get(ctx, t.RequesterID); err != nil {
+			return nil, err
+		}
 	}
 	d.requester = contactPerson(req)
 	if t.AssigneeID != nil {

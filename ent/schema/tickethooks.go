@@ -96,7 +96,7 @@ func createTicket(next ent.Mutator) func(context.Context, *ent.TicketMutation) (
 		t := v.(*ent.Ticket)
 		ch, _ := m.Channel()
 		ev := ticketing.Created(tickets.Of(t), string(ch))
-		refs, err := record(ctx, c, t, now, ev)
+		refs, err := record(withRequester(ctx, req), c, t, now, ev)
 		if err != nil {
 			return nil, err
 		}
