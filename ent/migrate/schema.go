@@ -274,7 +274,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "ticket_id", Type: field.TypeInt},
-		{Name: "payload", Type: field.TypeBytes},
+		{Name: "payload", Type: field.TypeBytes, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},

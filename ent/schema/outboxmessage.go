@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -21,7 +22,11 @@ func (OutboxMessage) Mixin() []ent.Mixin { return []ent.Mixin{CreatedMixin{}} }
 func (OutboxMessage) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("ticket_id").Immutable(),
-		field.Bytes("payload").Immutable().Comment("JSON of the workflow signal"),
+		// text on PostgreSQL: every parameter travels as text there, so
+		// that a statement and its parameters go in one round trip
+		// (store.Open); JSON is text, and the schema holds no bytea.
+		field.Bytes("payload").Immutable().Comment("JSON of the workflow signal").
+			SchemaType(map[string]string{dialect.Postgres: "text"}),
 		field.Int("attempts").Default(0),
 		field.Text("last_error").Optional(),
 		field.Time("next_attempt_at").Optional().Nillable(),

@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect/sql/schema"
 
 	"helpdesk/ent/migrate"
+	"helpdesk/migrations"
 )
 
 // MigrateAsRelease2 migrates the database as the last release of the
@@ -34,4 +37,40 @@ func (d *DB) SchemaDrift(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// MigrateAsFirstFilesRelease migrates the database as the first release
+// of migration files did: the baseline file alone, schema version 3.
+func (d *DB) MigrateAsFirstFilesRelease(ctx context.Context) error {
+	migrating.Lock()
+	defer migrating.Unlock()
+	dir, err := migrations.Dir(d.Dialect)
+	if err != nil {
+		return err
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return err
+	}
+	first := &atlasmigrate.MemDir{}
+	if err := first.WriteFile(files[0].Name(), files[0].Bytes()); err != nil {
+		return err
+	}
+	sum, err := first.Checksum()
+	if err != nil {
+		return err
+	}
+	if err := atlasmigrate.WriteSumFile(first, sum); err != nil {
+		return err
+	}
+	if _, err := d.Version(ctx); err != nil {
+		return err
+	}
+	if _, err := d.applyDir(ctx, first, 0); err != nil {
+		return err
+	}
+	if _, err := d.SQL.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (version, applied_at) VALUES (3, CURRENT_TIMESTAMP)", versionsTable)); err != nil {
+		return err
+	}
+	return SeedDefaultPolicy(ctx, d.Client)
 }

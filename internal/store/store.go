@@ -65,10 +65,11 @@ func Open(ctx context.Context, url, dataDir string, opts ...ent.Option) (*DB, er
 	)
 	if url != "" {
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", withConnectTimeout(url))
+		conn, err := postgresConnector(withConnectTimeout(url))
 		if err != nil {
 			return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
 		}
+		db = sql.OpenDB(conn)
 		db.SetMaxOpenConns(32)
 		db.SetMaxIdleConns(32)
 		db.SetConnMaxIdleTime(5 * time.Minute)

@@ -9,8 +9,10 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"helpdesk/ent"
 	"helpdesk/internal/apitest"
 	"helpdesk/internal/store"
+	"helpdesk/internal/viewer"
 )
 
 // v1Rows is what the upgrade test stores in a version 1 database.
@@ -58,7 +60,17 @@ func loadV1(t testing.TB, db *store.DB, rows *v1Rows) {
 		insert(fmt.Sprintf("INSERT INTO ticket_events (created_at, kind, data, internal, actor, ticket_id) VALUES (CURRENT_TIMESTAMP, '%s', '%s', false, '%s', %d)",
 			ev.kind, ev.data, ev.actor, rows.ticket))
 	}
+	// A change its workflow has not been told of yet, as version 1 kept
+	// it (bytes).
+	blob := map[string]string{dialect.SQLite: "CAST('%s' AS BLOB)", dialect.Postgres: "convert_to('%s', 'UTF8')"}[db.Dialect]
+	insert(fmt.Sprintf("INSERT INTO outbox_messages (created_at, ticket_id, payload, attempts) VALUES (CURRENT_TIMESTAMP, %d, "+blob+", 0)",
+		rows.ticket, pendingPayload))
 }
+
+// pendingPayload is the outbox message loadV1 leaves undelivered: JSON
+// with a backslash and a letter beyond ASCII, which a payload column's
+// change of type must keep byte for byte.
+const pendingPayload = `{"events":[{"id":1,"kind":"CREATED"}],"note":"C:\\temp \u00e9 é"}`
 
 // TestUpgradeFromSchemaVersion1KeepsTheTimelineAndScopesEmails starts
 // from a database of schema version 1 with data and checks, through the
@@ -79,6 +91,9 @@ func TestUpgradeFromSchemaVersion1KeepsTheTimelineAndScopesEmails(t *testing.T) 
 	}
 	noDrift(t, e.DB, "the upgraded database")
 	sameObjects(t, e.DB, "the upgraded database")
+	if m, err := e.DB.Client.OutboxMessage.Query().Only(viewer.SystemContext(ctx)); err != nil || string(m.Payload) != pendingPayload {
+		t.Fatalf("the undelivered change after the upgrade: %v, payload %q, want %q", err, payloadOf(m), pendingPayload)
+	}
 	id := func(n int) string { return strconv.Itoa(n) }
 	type event struct {
 		Kind, StatusAfter, PriorityAfter string
@@ -144,4 +159,11 @@ func TestUpgradeFromSchemaVersion1KeepsTheTimelineAndScopesEmails(t *testing.T) 
 	if err := e.DB.Migrate(ctx); err != nil {
 		t.Fatalf("migrating the upgraded database again: %v", err)
 	}
+}
+
+func payloadOf(m *ent.OutboxMessage) string {
+	if m == nil {
+		return ""
+	}
+	return string(m.Payload)
 }

@@ -46,11 +46,16 @@ var ErrNewerSchema = errors.New("store: the database schema is newer than this h
 // applyFiles applies the pending migration files; legacy is the newest
 // version in helpdesk_schema_versions (0 for a new database).
 func (d *DB) applyFiles(ctx context.Context, legacy int) (Migration, error) {
-	var m Migration
 	dir, err := migrations.Dir(d.Dialect)
 	if err != nil {
-		return m, err
+		return Migration{}, err
 	}
+	return d.applyDir(ctx, dir, legacy)
+}
+
+// applyDir is applyFiles with the files of dir.
+func (d *DB) applyDir(ctx context.Context, dir migrate.Dir, legacy int) (Migration, error) {
+	var m Migration
 	files, err := dir.Files()
 	if err != nil {
 		return m, err
