@@ -81,6 +81,25 @@ run_helpdesk() {
 }
 
 run_helpdesk postgres "postgres://$PGUSER@$PGHOST:$PGPORT/helpdesk_perf_app?sslmode=disable"
+
+# The statements of one ticketByNumber and one ticketsPage request, as
+# helpdesk sent them in the run above (bynumber.sql, page.sql), replayed by
+# pgbench on that data: what PostgreSQL alone does with the SQL of each
+# path, with no HTTP, GraphQL or Go at all.
+ids=$(psql -Atq -F' ' -d helpdesk_perf_app -c "SELECT c.id, t.id, c.organization_id,
+	(SELECT min(id) FROM tickets WHERE organization_id = c.organization_id),
+	(SELECT max(id) FROM tickets WHERE organization_id = c.organization_id),
+	(SELECT requester_id FROM tickets WHERE organization_id = c.organization_id LIMIT 1),
+	(SELECT assignee_id FROM tickets WHERE organization_id = c.organization_id AND assignee_id IS NOT NULL LIMIT 1)
+	FROM api_tokens t JOIN contacts c ON c.id = t.contact_id ORDER BY t.id LIMIT 1")
+set -- $ids
+defs="-D contact=$1 -D token=$2 -D org=$3 -D lo=$4 -D hi=$5 -D requester=$6 -D agent=${7:-0}"
+echo "compare: pgbench replaying helpdesk's SQL of ticketByNumber and ticketsPage, $CLIENTS clients, ${DURATION}s each" >&2
+pgbench -n -M extended $defs -f "$HERE/bynumber.sql" -c "$CLIENTS" -j "$THREADS" -T "$DURATION" helpdesk_perf_app >"$OUT/pgbench-bynumber.txt" 2>&1
+pgbench -n -M extended $defs -f "$HERE/page.sql" -c "$CLIENTS" -j "$THREADS" -T "$DURATION" helpdesk_perf_app >"$OUT/pgbench-page.txt" 2>&1
+BYNUMBER_TPS=$(tps "$OUT/pgbench-bynumber.txt")
+PAGE_TPS=$(tps "$OUT/pgbench-page.txt")
+
 run_helpdesk sqlite
 
 ratio() { jq -r --arg op "$2" --argjson raw "$3" '(.operations[$op].throughput_per_s / $raw * 100 * 10 | round / 10 | tostring) + " %"' "$1"; }
@@ -94,11 +113,13 @@ row() {
 echo
 echo "machine: $(nproc) cores, $(uname -sr); $(psql -Atc 'SELECT version()' | cut -d, -f1); $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "raw: pgbench -S $SELECT_TPS tps; insert-only $INSERT_TPS tps ($CLIENTS clients, ${DURATION}s)"
+echo "raw, helpdesk's own SQL replayed by pgbench: ticketByNumber $BYNUMBER_TPS tps ($(awk "BEGIN{printf \"%.1f\", $BYNUMBER_TPS/$SELECT_TPS*100}") % of -S), ticketsPage $PAGE_TPS tps ($(awk "BEGIN{printf \"%.1f\", $PAGE_TPS/$SELECT_TPS*100}") % of -S)"
 printf '%-9s %-15s %10s %8s %8s  %s\n' db operation "req/s" "p99 ms" errors "ours / raw"
 for db in postgres sqlite; do
 	row $db createTicket "$(ratio "$OUT/$db.json" createTicket "$INSERT_TPS") of insert-only"
-	row $db ticketByNumber "$(ratio "$OUT/$db.json" ticketByNumber "$SELECT_TPS") of pgbench -S"
-	row $db ticketsPage "$(ratio "$OUT/$db.json" ticketsPage "$SELECT_TPS") of pgbench -S"
+	own() { [ $db = postgres ] && echo ", $(ratio "$OUT/$db.json" "$1" "$2") of its SQL"; }
+	row $db ticketByNumber "$(ratio "$OUT/$db.json" ticketByNumber "$SELECT_TPS") of pgbench -S$(own ticketByNumber "$BYNUMBER_TPS")"
+	row $db ticketsPage "$(ratio "$OUT/$db.json" ticketsPage "$SELECT_TPS") of pgbench -S$(own ticketsPage "$PAGE_TPS")"
 	row $db mixed "$(ratio "$OUT/$db.json" mixed "$SELECT_TPS") of pgbench -S"
 	jq -r --arg db $db '.operations.createTicket.outbox_lag // empty | "\($db)   outbox lag of createTicket: p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, max ≤ \(.max_ms) ms over \(.changes) changes, drained \(.drain_ms) ms after the phase"' "$OUT/$db.json"
 done
