@@ -260,7 +260,10 @@ func (d *DB) MigrateReport(ctx context.Context) (Migration, error) {
 // migrateAdditive brings a database of the additive era from version
 // current to legacyVersion as that era's releases did: ent's diff adds
 // tables, columns and indexes (dropping nothing), then each version's
-// data step runs and is recorded.
+// data step runs and is recorded. The diff is against the current ent
+// schema, so such a database reaches the files with the column changes of
+// later files already made by ent (a type by a plain cast): a file that
+// changes a column's type must read both (20261203140100's USING does).
 func (d *DB) migrateAdditive(ctx context.Context, current int) error {
 	if err := d.Client.Schema.Create(ctx, schema.WithDropColumn(false), schema.WithDropIndex(false), migrate.WithForeignKeys(true)); err != nil {
 		return fmt.Errorf("store: migrating the schema: %w", err)
