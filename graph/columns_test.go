@@ -1,54 +1,15 @@
 package graph_test
 
 import (
-	"context"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-
-	"entgo.io/ent/dialect"
 
 	"helpdesk/internal/apitest"
 )
 
-// ticketReads records the SELECTs of ticket rows an Env's database runs
-// (as its Driver option) while on.
-type ticketReads struct {
-	mu  sync.Mutex
-	on  bool
-	sql []string
-}
-
-func (r *ticketReads) driver(d dialect.Driver) dialect.Driver {
-	return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
-		if len(args) == 0 {
-			return
-		}
-		s, _ := args[0].(string)
-		s = strings.ReplaceAll(s, "`", `"`) // SQLite's quotes as PostgreSQL's
-		if !strings.Contains(s, `SELECT "tickets"."id"`) {
-			return
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.on {
-			r.sql = append(r.sql, s)
-		}
-	})
-}
-
-// during runs f and returns the ticket rows' SELECTs it ran.
-func (r *ticketReads) during(f func()) []string {
-	r.mu.Lock()
-	r.on, r.sql = true, nil
-	r.mu.Unlock()
-	f()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = false
-	return r.sql
-}
+// ticketSelects is the SELECTs of ticket rows among stmts.
+func ticketSelects(stmts []string) []string { return containing(stmts, `SELECT "tickets"."id"`) }
 
 // reads reports whether the one SELECT in sqls reads each column.
 func reads(t *testing.T, sqls []string, columns ...string) []bool {
@@ -71,7 +32,7 @@ func reads(t *testing.T, sqls []string, columns ...string) []bool {
 // SLA clocks reads what they need.
 func TestAListOrALookupReadsOnlyTheTicketColumnsItShows(t *testing.T) {
 	t.Parallel()
-	var rec ticketReads
+	var rec sqlLog
 	e := apitest.New(t, apitest.Options{Driver: rec.driver})
 	tn := e.Tenant(t, "columns")
 	agent := e.Agent(t, "AGENT")
@@ -87,10 +48,10 @@ func TestAListOrALookupReadsOnlyTheTicketColumnsItShows(t *testing.T) {
 	var list, full struct {
 		Tickets struct{ Edges []struct{ Node node } } `json:"tickets"`
 	}
-	listSQL := rec.during(func() {
+	listSQL := ticketSelects(rec.during(func() {
 		e.Do(t, agent.Token, `query { tickets(first: 50, orderBy: {field: CREATED_AT, direction: DESC}) { edges { node {
 			id number status priority createdAt organization { name } requester { name } assignee { name } } } } }`, nil, &list)
-	})
+	}))
 	got := reads(t, listSQL, "description", "sla_policy", "paused_intervals", "status", "priority", "created_at", "organization_id", "requester_id", "assignee_id")
 	if got[0] || got[1] || got[2] {
 		t.Errorf("the list read the description, policy or pauses (%v): %s", got[:3], listSQL[0])
@@ -100,11 +61,11 @@ func TestAListOrALookupReadsOnlyTheTicketColumnsItShows(t *testing.T) {
 			t.Errorf("the list did not read %s, which it shows: %s", c, listSQL[0])
 		}
 	}
-	fullSQL := rec.during(func() {
+	fullSQL := ticketSelects(rec.during(func() {
 		e.Do(t, agent.Token, `query { tickets(first: 50, orderBy: {field: CREATED_AT, direction: DESC}) { edges { node {
 			id number status priority createdAt description organization { name } requester { name } assignee { name }
 			slaClocks { clock } } } } }`, nil, &full)
-	})
+	}))
 	if got := reads(t, fullSQL, "description", "sla_policy"); !got[0] || !got[1] {
 		t.Errorf("a list with the description and the SLA clocks did not read them (%v): %s", got, fullSQL[0])
 	}
@@ -126,19 +87,19 @@ func TestAListOrALookupReadsOnlyTheTicketColumnsItShows(t *testing.T) {
 		TicketByNumber struct{ Number, Status, Subject, Description string } `json:"ticketByNumber"`
 	}
 	vars := map[string]any{"n": tk.Number}
-	lookupSQL := rec.during(func() {
+	lookupSQL := ticketSelects(rec.during(func() {
 		e.Do(t, tn.User.Token, `query($n: String!) { ticketByNumber(number: $n) { number status } }`, vars, &byNumber)
-	})
+	}))
 	if got := reads(t, lookupSQL, "description", "sla_policy", "status"); got[0] || got[1] || !got[2] {
 		t.Errorf("a lookup of number and status read (description, policy, status) = %v: %s", got, lookupSQL[0])
 	}
 	if byNumber.TicketByNumber.Number != tk.Number || byNumber.TicketByNumber.Status != "NEW" {
 		t.Errorf("lookup answered %+v", byNumber.TicketByNumber)
 	}
-	fragmentSQL := rec.during(func() {
+	fragmentSQL := ticketSelects(rec.during(func() {
 		e.Do(t, tn.User.Token, `query($n: String!) { ticketByNumber(number: $n) { number ...more ... on Node { ... on Ticket { subject } } } }
 			fragment more on Ticket { description }`, vars, &byNumber)
-	})
+	}))
 	if got := reads(t, fragmentSQL, "description", "subject"); !got[0] || !got[1] {
 		t.Errorf("fragments' fields (description, subject) read = %v: %s", got, fragmentSQL[0])
 	}

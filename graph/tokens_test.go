@@ -18,8 +18,8 @@ import (
 // revoked token or a deactivated owner is refused on the next request.
 func TestATokenSeenBeforeCostsOneStatementYetRevocationAndOwnerChangesApplyAtOnce(t *testing.T) {
 	t.Parallel()
-	var selects selectCounter
-	e := apitest.New(t, apitest.Options{Driver: selects.driver})
+	var log sqlLog
+	e := apitest.New(t, apitest.Options{Driver: log.driver})
 	tn := e.Tenant(t, "known")
 	const me = `{ viewer { contact { id role } } }`
 	role := func(token string) (string, int64) {
@@ -29,7 +29,7 @@ func TestATokenSeenBeforeCostsOneStatementYetRevocationAndOwnerChangesApplyAtOnc
 				Contact *struct{ Role string } `json:"contact"`
 			} `json:"viewer"`
 		}
-		n := selects.during(func() { e.Do(t, token, me, nil, &out) })
+		n := countSelects(log.during(func() { e.Do(t, token, me, nil, &out) }))
 		if out.Viewer.Contact == nil {
 			t.Fatal("viewer has no contact")
 		}

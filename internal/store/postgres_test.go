@@ -111,19 +111,15 @@ func TestPendingOutboxMessagesOfTheFirstFilesReleaseKeepTheirJSON(t *testing.T) 
 	if err := db.MigrateAsFirstFilesRelease(ctx); err != nil {
 		t.Fatal(err)
 	}
-	const payload = `{"events":[{"id":7,"kind":"CREATED"}],"note":"C:\\temp \u00e9 é"}`
-	blob := map[string]string{dialect.SQLite: "CAST('" + payload + "' AS BLOB)", dialect.Postgres: "convert_to('" + payload + "', 'UTF8')"}[db.Dialect]
-	if _, err := db.SQL.ExecContext(ctx, "INSERT INTO outbox_messages (created_at, ticket_id, payload, attempts) VALUES (CURRENT_TIMESTAMP, 7, "+blob+", 0)"); err != nil {
-		t.Fatal(err)
-	}
+	insertPending(t, db, 7)
 	m, err := db.MigrateReport(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("applied %v", m.Applied)
 	got, err := db.Client.OutboxMessage.Query().Only(viewer.SystemContext(ctx))
-	if err != nil || string(got.Payload) != payload {
-		t.Fatalf("the undelivered change after the upgrade: %v, %q, want %q", err, payloadOf(got), payload)
+	if err != nil || string(got.Payload) != pendingPayload {
+		t.Fatalf("the undelivered change after the upgrade: %v, %q, want %q", err, payloadOf(got), pendingPayload)
 	}
 	noDrift(t, db, "the upgraded database")
 }

@@ -60,17 +60,24 @@ func loadV1(t testing.TB, db *store.DB, rows *v1Rows) {
 		insert(fmt.Sprintf("INSERT INTO ticket_events (created_at, kind, data, internal, actor, ticket_id) VALUES (CURRENT_TIMESTAMP, '%s', '%s', false, '%s', %d)",
 			ev.kind, ev.data, ev.actor, rows.ticket))
 	}
-	// A change its workflow has not been told of yet, as version 1 kept
-	// it (bytes).
-	blob := map[string]string{dialect.SQLite: "CAST('%s' AS BLOB)", dialect.Postgres: "convert_to('%s', 'UTF8')"}[db.Dialect]
-	insert(fmt.Sprintf("INSERT INTO outbox_messages (created_at, ticket_id, payload, attempts) VALUES (CURRENT_TIMESTAMP, %d, "+blob+", 0)",
-		rows.ticket, pendingPayload))
+	insertPending(t, db, rows.ticket) // as version 1 kept it
 }
 
-// pendingPayload is the outbox message loadV1 leaves undelivered: JSON
+// pendingPayload is the JSON of an outbox message not delivered yet,
 // with a backslash and a letter beyond ASCII, which a payload column's
 // change of type must keep byte for byte.
 const pendingPayload = `{"events":[{"id":1,"kind":"CREATED"}],"note":"C:\\temp \u00e9 é"}`
+
+// insertPending stores pendingPayload for ticket as bytes, as the
+// payload column held it before it became text.
+func insertPending(t testing.TB, db *store.DB, ticket int) {
+	t.Helper()
+	blob := map[string]string{dialect.SQLite: "CAST('%s' AS BLOB)", dialect.Postgres: "convert_to('%s', 'UTF8')"}[db.Dialect]
+	if _, err := db.SQL.ExecContext(context.Background(), fmt.Sprintf(
+		"INSERT INTO outbox_messages (created_at, ticket_id, payload, attempts) VALUES (CURRENT_TIMESTAMP, %d, "+blob+", 0)", ticket, pendingPayload)); err != nil {
+		t.Fatalf("storing an undelivered change: %v", err)
+	}
+}
 
 // TestUpgradeFromSchemaVersion1KeepsTheTimelineAndScopesEmails starts
 // from a database of schema version 1 with data and checks, through the
